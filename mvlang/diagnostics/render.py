@@ -54,32 +54,37 @@ def _render_one(d: Diagnostic, sources: Mapping[str, Source], paint: _Paint) -> 
         lines.append(f"{gutter} {paint('secondary', '|')}")
         source = sources.get(file)
         previous = None
-        for _, span, message, primary in sorted(group, key=lambda p: (p[1].line, p[1].col)):
-            if previous is not None and span.line > previous + 1:
+        ordered = sorted(group, key=lambda p: (p[1].line, not p[3], p[1].col))
+        for line_no in sorted({p[1].line for p in ordered}):
+            on_line = [p for p in ordered if p[1].line == line_no]
+            if previous is not None and line_no > previous + 1:
                 lines.append(paint("secondary", "..."))
-            lines.extend(_snippet(source, span, message, primary, width, paint))
-            previous = span.line
+            lines.extend(_snippet(source, on_line, width, paint))
+            previous = line_no
     lines.append(f"{gutter} {paint('secondary', '|')}")
     for hint in d.hints:
         lines.append(f"{gutter} {paint('secondary', '=')} {paint('help', 'help')}: {hint}")
     return "\n".join(lines) + "\n"
 
 
-def _snippet(source: Source | None, span: Span, message: str, primary: bool, width: int,
-             paint: _Paint) -> list[str]:
+def _snippet(source: Source | None, places: list, width: int, paint: _Paint) -> list[str]:
+    """One source line and a marker line for each place on it (primary first)."""
+    line_no = places[0][1].line
     bar = paint("secondary", "|")
-    text = source.line_text(span.line) if source else ""
-    number = paint("secondary", str(span.line).rjust(width))
+    text = source.line_text(line_no) if source else ""
     shown = text.expandtabs(4)
-    start = len(text[: span.col - 1].expandtabs(4))
-    if span.end_line == span.line:
-        end = len(text[: max(span.end_col - 1, span.col)].expandtabs(4))
-    else:
-        end = len(shown)
-    marker = ("^" if primary else "-") * max(1, end - start)
-    style = "error" if primary else "secondary"
-    under = " " * start + paint(style, marker + (f" {message}" if message else ""))
-    return [f"{number} {bar} {shown}".rstrip(), f"{' ' * width} {bar} {under}".rstrip()]
+    out = [f"{paint('secondary', str(line_no).rjust(width))} {bar} {shown}".rstrip()]
+    for _, span, message, primary in places:
+        start = len(text[: span.col - 1].expandtabs(4))
+        if span.end_line == span.line:
+            end = len(text[: max(span.end_col - 1, span.col)].expandtabs(4))
+        else:
+            end = len(shown)
+        marker = ("^" if primary else "-") * max(1, end - start)
+        style = "error" if primary else "secondary"
+        under = " " * start + paint(style, marker + (f" {message}" if message else ""))
+        out.append(f"{' ' * width} {bar} {under}".rstrip())
+    return out
 
 
 def render_short(diagnostics: Iterable[Diagnostic]) -> str:

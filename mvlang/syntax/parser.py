@@ -30,7 +30,7 @@ BLOCK_KEYWORDS = {"VIDEO", "SONG", "MUSIC", "CHARACTER", "DEFAULTS", "SCENE"}
 TOP_KEYWORDS = BLOCK_KEYWORDS | {"IMPORT", "ARROW", "MVS"}
 
 # Strings and comments, as the grammar lexes them; used to find comments.
-_STRING_OR_COMMENT = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_STRING_OR_COMMENT = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\r\n]*')
 _SKIP_TO_SEPARATOR = re.compile(r'(?:"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[^\n;}"#])*')
 
 NAMED_TERMINALS = {
