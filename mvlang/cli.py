@@ -44,8 +44,8 @@ def _emit(diagnostics, sources, fmt: str, colour: str) -> None:
     if fmt == "short":
         click.echo(render_short(diagnostics), err=True, nl=False)
     else:
-        stream = click.get_text_stream("stderr")
-        click.echo(render_human(diagnostics, sources, _use_colour(colour, stream)), err=True)
+        use = _use_colour(colour, click.get_text_stream("stderr"))
+        click.echo(render_human(diagnostics, sources, use), err=True, color=use)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,7 +60,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=FORMATS, default="human", show_default=True,
               help="human: with the source and a caret; short: file:line:col; json: for tools.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
@@ -112,7 +112,7 @@ def _print_prompts(file: str, program, fmt: str) -> None:
 
 
 @cli.command(name="fmt")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--write", "-w", is_flag=True, help="Rewrite the files in place.")
 @click.option("--check", "verify", is_flag=True,
               help="Write nothing; exit 1 if any file is not in canonical form.")

@@ -61,13 +61,10 @@ def test_duration_units(text, value, unit):
 
 
 @pytest.mark.parametrize("text, value, unit", [
-    ("-6dB", "-6", "dB"), ("-6 db", "-6", "dB"), ("+3dB", None, None), ("0dB", "0", "dB"),
+    ("-6dB", "-6", "dB"), ("-6 db", "-6", "dB"), ("+3dB", "3", "dB"), ("0dB", "0", "dB"),
 ])
 def test_gain_units(text, value, unit):
     parsed = parse(f'scene s {{ sfx "x" gain {text} }}')
-    if value is None:
-        assert not parsed.ok
-        return
     (sfx,) = parsed.module.items[0].items
     assert sfx.options[0].value == A.Quantity(Decimal(value), unit)
 

@@ -182,8 +182,10 @@ and `transition NAME = ...` definitions), `over` on a `cut`, `at` or
 another preset.
 """),
     "E1017": _page("reserved name", """
-`start`, `end`, `bar` and `beat` already mean something in a time, so a mark
-cannot be called by one of them.
+A name that already means something where it would be used: `start`, `end`,
+`bar` and `beat` in a time (so no mark can be called that), and the built-in
+transitions `cut`, `crossfade`, `dip`, `whip`, `flash`, `morph` and `zoom`
+after `->` (so no preset can be called that).
 """),
     "E2001": _page("anchors go backwards", """
 Scenes play in the order they are written. A scene anchored with `at` earlier

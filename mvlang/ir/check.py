@@ -146,6 +146,11 @@ def _define_local(ctx: Context, module: Module, table: dict[str, Definition], vi
         if kind is None:
             continue
         name = item.name.name
+        if kind == "transition" and name in BUILTIN_TRANSITIONS:
+            ctx.error("E1017", f"`{name}` cannot name a transition preset", item.name.span,
+                      "a built-in transition", file=module.name,
+                      hints=[f"`-> {name}` always means the built-in `{name}`: pick another name"])
+            continue
         if name in table:
             first = table[name]
             if via is None:  # the imported file's own duplicates are reported in its check
@@ -458,6 +463,10 @@ def _define_hint(what: str, name: str) -> str:
 # ====================================================================== transitions
 
 BUILTIN_TRANSITIONS = ("cut", "crossfade", "dip", "whip", "flash", "morph", "zoom")
+# How long a transition written without `over` lasts (a cut takes no time).
+DEFAULT_OVER = {"crossfade": T.Duration(Fraction(1), "beat"), "dip": T.Duration(Fraction(1), "beat"),
+                "whip": T.Duration(Fraction(1), "beat"), "flash": T.Duration(Fraction(1), "beat"),
+                "morph": T.Duration(Fraction(1), "bar"), "zoom": T.Duration(Fraction(2), "bar")}
 
 
 def _transition(ctx: Context, spec: A.TransSpec) -> M.Transition | None:
@@ -471,9 +480,10 @@ def _transition(ctx: Context, spec: A.TransSpec) -> M.Transition | None:
         over = _over(ctx, spec, base.kind) if spec.over is not None else base.over
         return M.Transition(base.kind, base.arg, base.depth, over, spec.preset.name, spec.span)
     depth = None
-    if spec.depth is not None:
-        depth = ctx.values.whole(spec.depth, "the zoom's `depth`", 1, 16)
-    return M.Transition(spec.kind, spec.arg, depth, _over(ctx, spec, spec.kind), None, spec.span)
+    if spec.kind == "zoom":
+        depth = 3 if spec.depth is None else ctx.values.whole(spec.depth, "the zoom's `depth`", 1, 16)
+    over = _over(ctx, spec, spec.kind) if spec.over is not None else DEFAULT_OVER.get(spec.kind)
+    return M.Transition(spec.kind, spec.arg, depth, over, None, spec.span)
 
 
 def _over(ctx: Context, spec: A.TransSpec, kind: str) -> T.Duration | None:

@@ -74,6 +74,7 @@ def _items(children) -> tuple:
 
 
 def _setting(key):
+    """A rule `"key" value` (a leading `+` sign, as in `gain +3dB`, is dropped)."""
     def rule(self, meta, children):
         return A.Setting(key, children[-1], meta_span(meta))
     return rule

@@ -353,8 +353,25 @@ def _found(token: Token) -> str:
     return f"`{token}`"
 
 
+# Where a statement belongs, for a keyword written in the wrong block.
+HOMES = {
+    "title": "`video { }`", "size": "`video { }`", "fps": "`video { }`",
+    "bpm": "the `song` or `music` block", "meter": "the `song` or `music` block",
+    "mark": "the `song` or `music` block", "downbeat": "the `song { }` block",
+    "key": "the `music { }` block", "prompt": "a `scene { }`", "cast": "a `scene { }`",
+    "camera": "a `scene { }`", "react": "a `scene { }`", "effect": "a `scene { }`",
+    "image": "a `scene { }`", "footage": "a `scene { }`", "motion": "a `scene { }`",
+    "takes": "a `scene { }` or the `music { }` block", "pick": "a `scene { }` or the `music { }` block",
+    "age": "a `character { }` block", "ref": "a `character { }` block",
+    "snap": "the `defaults { }` block",
+}
+
+
 def _token_hints(token: Token, expected: list[str]) -> list[str]:
     hints = []
+    word = str(token)
+    if word in HOMES and word not in {keyword_of(t) for t in expected}:
+        hints.append(f"`{word}` belongs in {HOMES[word]}")
     if token.type == "NAME" and "STRING" in expected:
         hints.append(f'text goes in double quotes: "{token}"')
     if token.type == "NUMBER" and "FRAME_SIZE" in expected:
