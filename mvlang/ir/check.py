@@ -49,6 +49,7 @@ class Definition:
     node: object              # the AST node
     file: str
     via: A.Import | None = None  # the import that brought it in, if any
+    ir: object = None            # the lowered IR, once made
 
 
 @dataclass
@@ -718,6 +719,13 @@ def _age(age: Fraction) -> str:
 
 
 def _character(definition: Definition) -> M.Character:
+    """The IR of a character definition (made once: prompts ask for it often)."""
+    if definition.ir is None:
+        definition.ir = _lower_character(definition)
+    return definition.ir
+
+
+def _lower_character(definition: Definition) -> M.Character:
     node: A.Character = definition.node
     ages, seed, ref = [], None, None
     for item in node.items:

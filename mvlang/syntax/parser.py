@@ -61,7 +61,17 @@ class Parsed:
 @cache
 def parser() -> Lark:
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr",
-                propagate_positions=True, maybe_placeholders=False, cache=True)
+                keep_all_tokens=True, maybe_placeholders=False, cache=True)
+
+
+KEPT_TOKENS = {"LBRACE", "RBRACE", "ARROW", "PLUS", "MINUS", "NAME", "NUMBER", "STRING", "CLOCK",
+               "FRAME_SIZE", "TIME_SIGNATURE"}
+
+
+@cache
+def noise() -> frozenset[str]:
+    """Token types the AST never needs: keywords, separators, commas, `=`."""
+    return frozenset(t.name for t in parser().terminals if t.name not in KEPT_TOKENS)
 
 
 @cache
@@ -102,7 +112,7 @@ def parse(source: Source | str, name: str = "<input>") -> Parsed:
     except UnexpectedInput as error:
         recovery.report(error)  # gave up: report what stopped it, keep what was said
     else:
-        module = Lower(sink).transform(tree)
+        module = Lower(sink, noise()).transform(tree)
         _check_version(module, sink)
     return Parsed(source, module, sink.sorted(), scan_comments(source))
 
