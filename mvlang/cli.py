@@ -44,7 +44,7 @@ def _emit(diagnostics, sources, fmt: str, colour: str) -> None:
     if fmt == "short":
         click.echo(render_short(diagnostics), err=True, nl=False)
     else:
-        use = _use_colour(colour, click.get_text_stream("stderr"))
+        use = _use_colour(colour, sys.stderr)
         click.echo(render_human(diagnostics, sources, use), err=True, color=use)
 
 

@@ -107,7 +107,7 @@ def test_relative_imports_and_their_scope():
     assert p.scenes[0].prompt == "x, my look"
     # an import brings in the definitions of that file only, not of its own imports
     assert codes('import "looks/mine.mvs"\n' + MUSIC + 'scene a { prompt "x"; style base }',
-                 files) == ["W0004", "E1001"]
+                 files) == ["E1001"]
 
 
 def test_std_looks_has_a_dozen_styles():

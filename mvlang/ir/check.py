@@ -946,10 +946,19 @@ def _before(ctx, scene, start, last_anchor, frame) -> bool:
     return False
 
 
+def _scene_node(ctx: Context, scene: M.Scene) -> A.Scene:
+    return next(i for i in ctx.items if isinstance(i, A.Scene) and i.span == scene.span)
+
+
 def _at_span(ctx: Context, scene: M.Scene) -> Span:
-    node = next(i for i in ctx.items if isinstance(i, A.Scene) and i.name.name == scene.name
-                and i.span == scene.span)
+    node = _scene_node(ctx, scene)
     return node.at.span if node.at is not None else node.name.span
+
+
+def _length_span(ctx: Context, scene: M.Scene) -> Span:
+    node = _scene_node(ctx, scene)
+    written = node.length if node.length is not None else node.until
+    return written.span if written is not None else node.name.span
 
 
 def _meet_previous(ctx, scene, start, previous, frame) -> None:
@@ -973,7 +982,7 @@ def _meet_previous(ctx, scene, start, previous, frame) -> None:
         ctx.warning(code, f"scene `{scene.name}` at {T.describe(start, frame)} {verb} scene "
                     f"`{before.name}`, which would end at {T.describe(before_end, frame)}",
                     _at_span(ctx, scene), "anchored here",
-                    labels=[Label(ctx.name, before.span, f"its length is written here")],
+                    labels=[Label(ctx.name, _length_span(ctx, before), "its length is written here")],
                     hints=[f"remove `length` from `{before.name}` to let it run until "
                            f"`{scene.name}`, or move the anchor"])
 
@@ -1039,7 +1048,12 @@ def check_files(ctx: Context) -> None:
 # ====================================================================== pass 6: unused
 
 def warn_unused(ctx: Context) -> None:
-    """Definitions of this file never used, and imports that bring nothing used."""
+    """Definitions of this file never used, and imports that bring nothing used.
+
+    Only for a script without errors: an error (a clash, a misspelt name) makes
+    names look unused that are not."""
+    if ctx.sink.has_errors:
+        return
     for name, definition in ctx.defs.items():
         if definition.via is None and name not in ctx.used:
             ctx.warning("W0003", f"{definition.kind} `{name}` is never used",

@@ -327,6 +327,8 @@ def _expected(error: UnexpectedToken) -> list[str]:
     except Exception:  # noqa: BLE001 - accepts() replays the parser; fall back to lark's set
         accepted = set(error.expected)
     names = set(accepted) - {"SEMICOLON"}
+    if "NUMBER" in names:  # a sign is part of the number: "expected a number" says it
+        names -= {"MINUS", "PLUS"}
     if "_NL" in names:
         names.discard("$END")
     return sorted(names, key=_expected_order)
