@@ -78,7 +78,8 @@ def fuzz_inputs(seed: int = SEED, total: int = TOTAL) -> list[str]:
         if kind < 7:
             inputs.append(mutate(rng.choice(texts), rng))
         elif kind < 9:
-            inputs.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))))
+            glue = rng.choice([" ", " ", "", "\n", ";"])  # "" runs words together: `sfx autoat`
+            inputs.append(glue.join(rng.choice(words) for _ in range(rng.randint(1, 60))))
         else:
             inputs.append("".join(chr(rng.randrange(1, 0x3000)) for _ in range(rng.randint(0, 80))))
     return inputs

@@ -171,7 +171,7 @@ def test_several_errors_are_reported_with_recovery():
 
 def test_syntax_error_names_what_was_expected_and_the_open_block():
     (error,) = parse('video {\n  fps\n}\n').diagnostics
-    assert error.label == "expected `-` or a number"
+    assert error.label == "expected a number"
     assert error.labels[0].message == "the `video` block opened here is still open"
     assert error.labels[0].span.line == 1
 

@@ -137,10 +137,10 @@ class _Recovery:
         self.source = source
         self.sink = sink
         self.count = 0
-        self.quiet_until = -1  # errors before this offset follow from one already reported
+        self.quiet_until = -1  # errors at or before this offset follow from one reported
 
     def __call__(self, error: UnexpectedInput) -> bool:
-        if self.count >= MAX_SYNTAX_ERRORS:
+        if self.count >= MAX_SYNTAX_ERRORS or error.interactive_parser is None:
             return False
         self.report(error)
         ip = error.interactive_parser
@@ -154,7 +154,7 @@ class _Recovery:
             position = error.token.start_pos if error.token.type != "$END" else len(self.source.text)
         else:
             position = error.pos_in_stream
-        if position is not None and position < self.quiet_until:
+        if position is not None and position <= self.quiet_until:
             return
         self.count += 1
         if isinstance(error, UnexpectedCharacters):
@@ -230,6 +230,8 @@ class _Recovery:
     def _open_block_labels(self, ip) -> list[Label]:
         """Labels at each `{` still open, outermost first (Jinja's innermost block)."""
         labels = []
+        if ip is None:
+            return labels
         values = ip.parser_state.value_stack
         for index, value in enumerate(values):
             if isinstance(value, Token) and value.type == "LBRACE":
@@ -248,7 +250,7 @@ class _Recovery:
         if token.type in TOP_KEYWORDS and token.column == 1 and self._closes_block(ip, token):
             return True
         if token.type in SEPARATORS or token.type == "RBRACE":
-            self.quiet_until = token.end_pos
+            self.quiet_until = token.start_pos
             if _pop_until_accepts(ip, token.type):
                 ip.feed_token(token)
             return True
@@ -288,23 +290,52 @@ class _Recovery:
 
     def _close_all(self, ip) -> bool:
         """At the end of the file: close every open block so the tree is complete."""
+        end = len(self.source.text)
         for _ in range(1000):
-            if _pop_until_accepts(ip, "$END", pop=False):
+            if _takes(ip, Token("$END", "", end, 1, 1)):
                 return True
             if _pop_until_accepts(ip, "RBRACE"):
-                ip.feed_token(Token("RBRACE", "}", len(self.source.text), 1, 1))
-            elif not _pop_until_accepts(ip, "$END"):
+                ip.feed_token(Token("RBRACE", "}", end, 1, 1))
+            elif len(ip.parser_state.state_stack) > 1:
+                ip.parser_state.state_stack.pop()
+                ip.parser_state.value_stack.pop()
+            else:
                 return False
         return False
 
 
-def _pop_until_accepts(ip, terminal: str, pop: bool = True) -> bool:
-    """Pop parser states until the top one takes `terminal`; pop nothing if none does."""
+def _trial(ip):
+    """A cheap copy of the parser to try tokens on (lark's copy deep-copies values)."""
+    state = ip.parser_state
+    copied = type(state)(state.parse_conf, state.lexer, list(state.state_stack),
+                         list(state.value_stack))
+    return type(ip)(ip.parser, copied, ip.lexer_thread)
+
+
+def _takes(ip, token: Token) -> bool:
+    """Whether the parser, as it stands, shifts `token` (reductions included)."""
+    try:
+        _trial(ip).feed_token(token)
+    except UnexpectedInput:
+        return False
+    return True
+
+
+def _pop_until_accepts(ip, terminal: str) -> bool:
+    """Pop parser states until the top one takes `terminal`; pop nothing if none does.
+
+    The parse table's entry is a first filter; a trial feed confirms it, since a
+    lookahead shared by merged LALR states can lead to a reduction that fails."""
     state = ip.parser_state
     table = state.parse_conf.parse_table.states
-    depth = len(state.state_stack) if pop else 1
-    for keep in range(len(state.state_stack), len(state.state_stack) - depth, -1):
-        if terminal in table[state.state_stack[keep - 1]]:
+    token = Token(terminal, "", 0, 1, 1)
+    for keep in range(len(state.state_stack), 0, -1):
+        if terminal not in table[state.state_stack[keep - 1]]:
+            continue
+        trial = _trial(ip)
+        del trial.parser_state.state_stack[keep:]
+        del trial.parser_state.value_stack[keep - 1:]
+        if _takes(trial, token):
             del state.state_stack[keep:]
             del state.value_stack[keep - 1:]
             return True
