@@ -35,7 +35,7 @@ def _use_colour(choice: str, stream) -> bool:
 
 
 def _emit(diagnostics, sources, fmt: str, colour: str) -> None:
-    from mvlang.diagnostics.render import render_human, render_json, render_short
+    from mvlang.diagnostics.render import render_human, render_short
 
     if fmt == "json":
         return

@@ -66,7 +66,7 @@ def test_catalogue_is_large_and_varied() -> None:
 def update() -> None:
     """Rewrite each case's header from what `check` reports now."""
     for path in case_files():
-        body = [l for l in path.read_text().splitlines() if not HEADER.match(l)]
+        body = [line for line in path.read_text().splitlines() if not HEADER.match(line)]
         text = "\n".join(body) + "\n"
         path.write_text(text)
         for _ in range(3):  # the header shifts lines: iterate to a fixed point

@@ -40,7 +40,7 @@ def render_human(diagnostics: Iterable[Diagnostic], sources: Mapping[str, Source
 def _render_one(d: Diagnostic, sources: Mapping[str, Source], paint: _Paint) -> str:
     severity = d.severity.value
     head = paint(severity, f"{severity}[{d.code}]") + paint("bold", f": {d.message}")
-    places = [(d.file, d.span, d.label, True)] + [(l.file, l.span, l.message, False) for l in d.labels]
+    places = [(d.file, d.span, d.label, True)] + [(lab.file, lab.span, lab.message, False) for lab in d.labels]
     width = max(len(str(span.end_line)) for _, span, _, _ in places)
     gutter = " " * width
     lines = [head, f"{gutter}{paint('secondary', '-->')} {d.file}:{d.span.line}:{d.span.col}"]
@@ -101,7 +101,7 @@ def _place(file: str, span: Span) -> dict:
 def to_json(d: Diagnostic) -> dict:
     return {"severity": d.severity.value, "code": d.code, "message": d.message,
             **_place(d.file, d.span), "label": d.label,
-            "labels": [{**_place(l.file, l.span), "message": l.message} for l in d.labels],
+            "labels": [{**_place(lab.file, lab.span), "message": lab.message} for lab in d.labels],
             "hints": list(d.hints), "suggestion": d.suggestion}
 
 
