@@ -165,3 +165,31 @@ def test_the_installed_entry_point_runs(script):
     out = subprocess.run([sys.executable, "-m", "mvlang", "check", path], capture_output=True,
                          text=True, env=env)
     assert out.returncode == 0, out.stderr
+
+
+def test_colour_by_default_on_a_real_terminal():
+    """With no --color, a terminal gets colour and a pipe does not (NO_COLOR turns it off)."""
+    import pty
+
+    path = str(BAD / "names-duplicate-scene.mvs")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["TERM"] = "xterm"
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "mvlang", "check", path], stdin=follower,
+                          stdout=follower, stderr=follower, env=env, timeout=60)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert done.returncode == 1
+    assert b"\x1b[1;31merror[E1002]" in b"".join(chunks)
+    piped = subprocess.run([sys.executable, "-m", "mvlang", "check", path], capture_output=True,
+                           env=env, timeout=60)
+    assert b"\x1b[" not in piped.stderr and b"error[E1002]" in piped.stderr
