@@ -10,7 +10,7 @@ from mvlang.diagnostics import Label
 from mvlang.ir import model as M
 from mvlang.ir import time as T
 from mvlang.ir.context import MAX_SEED, Context, Definition, Once, lookup
-from mvlang.ir.settings import check_pick, check_range, clock_only, read_styles
+from mvlang.ir.settings import check_pick, check_range, clock_only, read_shared, read_styles
 from mvlang.ir.templates import describe_at, split, value_offsets
 from mvlang.ir.transitions import lower_transition
 from mvlang.source import Span
@@ -64,22 +64,14 @@ def _scene(ctx: Context, node: A.Scene, index: int) -> M.Scene:
     out: dict = {"camera": [], "reactions": [], "effects": [], "sounds": [], "cast": {}}
     prompt: A.Str | None = None
     negative = []
-    take_span = None
     for item in node.items:
         if isinstance(item, A.Setting):
-            if not once.first(item.key, item.span):
+            if not once.first(item.key, item.span) or read_shared(ctx, item, out):
                 continue
             if item.key == "prompt":
                 prompt = item.value
             elif item.key == "negative":
                 negative.append(item.value.value)
-            elif item.key == "seed":
-                out["seed"] = v.whole(item.value, "`seed`", 0, MAX_SEED)
-            elif item.key == "takes":
-                out["takes"] = v.whole(item.value, "`takes`", 1, 64) or 1
-            elif item.key == "pick":
-                out["pick"] = v.whole(item.value, "`pick`", 1, 64) or 1
-                take_span = item.span
             elif item.key == "image":
                 out["image"] = item.value.value
                 ctx.files.append(("image", item.value.value, item.value.span, ctx.name))
@@ -120,7 +112,7 @@ def _scene(ctx: Context, node: A.Scene, index: int) -> M.Scene:
         ctx.error("E1007", f"scene `{node.name.name}` shows nothing", node.name.span,
                   "no prompt, image or footage",
                   hints=['add `prompt "what the scene shows"`, `image "file"` or `footage "file"`'])
-    check_pick(ctx, out.get("takes", 1), out.get("pick", 1), take_span)
+    check_pick(ctx, out.get("takes", 1), out.get("pick", 1), out.pop("pick_span", None))
     styles = out.pop("styles", None)
     styles = ctx.default_styles if styles is None else styles
     cast = out.pop("cast")

@@ -125,16 +125,34 @@ def _bpm(ctx: Context, value) -> Fraction | None:
     return ctx.values.number(value, "`bpm`", 20, 400, example="bpm 124")
 
 
+def read_shared(ctx: Context, s: A.Setting, out: dict) -> bool:
+    """Options that several blocks share: `bpm`, `meter`, `seed`, `takes`, `pick`.
+
+    Stores the value in `out` (and where `pick` was written, as `pick_span`);
+    False when `s` is none of them."""
+    v = ctx.values
+    if s.key == "bpm":
+        out["bpm"] = _bpm(ctx, s.value)
+    elif s.key == "meter":
+        out["meter"] = _meter(ctx, s.value) or (4, 4)
+    elif s.key == "seed":
+        out["seed"] = v.whole(s.value, "`seed`", 0, MAX_SEED)
+    elif s.key == "takes":
+        out["takes"] = v.whole(s.value, "`takes`", 1, 64) or 1
+    elif s.key == "pick":
+        out["pick"] = v.whole(s.value, "`pick`", 1, 64) or 1
+        out["pick_span"] = s.span
+    else:
+        return False
+    return True
+
+
 def _song(ctx: Context, node: A.Song) -> M.Song:
     once, out = Once(ctx, "`song`"), {}
     for s in node.items:
-        if isinstance(s, A.Mark) or not once.first(s.key, s.span):
+        if isinstance(s, A.Mark) or not once.first(s.key, s.span) or read_shared(ctx, s, out):
             continue
-        if s.key == "bpm":
-            out["bpm"] = _bpm(ctx, s.value)
-        elif s.key == "meter":
-            out["meter"] = _meter(ctx, s.value) or (4, 4)
-        elif s.key == "downbeat" and not isinstance(s.value, A.Word):
+        if s.key == "downbeat" and not isinstance(s.value, A.Word):
             out["downbeat"] = clock_only(ctx, s.value, "`downbeat`")
         elif s.key in ("from", "to"):
             out["start" if s.key == "from" else "end"] = clock_only(ctx, s.value, f"`{s.key}`")
@@ -173,27 +191,15 @@ def check_range(ctx: Context, start: T.Point | None, end: T.Point | None, node) 
 
 
 def _music(ctx: Context, node: A.Music) -> M.Music:
-    once, out, v = Once(ctx, "`music`"), {}, ctx.values
-    take_span = None
+    once, out = Once(ctx, "`music`"), {}
     for s in node.items:
-        if isinstance(s, A.Mark) or not once.first(s.key, s.span):
+        if isinstance(s, A.Mark) or not once.first(s.key, s.span) or read_shared(ctx, s, out):
             continue
-        if s.key == "bpm":
-            out["bpm"] = _bpm(ctx, s.value)
-        elif s.key == "meter":
-            out["meter"] = _meter(ctx, s.value) or (4, 4)
-        elif s.key == "key":
+        if s.key == "key":
             out["key"] = _key(ctx, s.value)
         elif s.key == "length":
-            out["length"] = v.duration(s.value, "the music's `length`")
-        elif s.key == "takes":
-            out["takes"] = v.whole(s.value, "`takes`", 1, 64) or 1
-        elif s.key == "pick":
-            out["pick"] = v.whole(s.value, "`pick`", 1, 64) or 1
-            take_span = s.span
-        elif s.key == "seed":
-            out["seed"] = v.whole(s.value, "`seed`", 0, MAX_SEED)
-    check_pick(ctx, out.get("takes", 1), out.get("pick", 1), take_span)
+            out["length"] = ctx.values.duration(s.value, "the music's `length`")
+    check_pick(ctx, out.get("takes", 1), out.get("pick", 1), out.pop("pick_span", None))
     return M.Music(node.prompt.value, span=node.span,
                    **{k: val for k, val in out.items() if val is not None})
 
