@@ -20,8 +20,8 @@ BAD = ROOT / "tests" / "bad"
 GOOD = 'music "house" { bpm 124 }\nscene a {\n  prompt "x"\n}\n'
 
 
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli.cli, list(args), input=input, catch_exceptions=False)
+def run(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(cli.cli, list(args), input=stdin, catch_exceptions=False)
 
 
 @pytest.fixture()
@@ -91,7 +91,7 @@ def test_fmt_prints_writes_and_checks(script, tmp_path):
 
 
 def test_fmt_reads_stdin():
-    result = run("fmt", "-", input="video{fps 12}\n")
+    result = run("fmt", "-", stdin="video{fps 12}\n")
     assert result.output == "video {\n  fps 12\n}\n"
 
 

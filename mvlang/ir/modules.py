@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mvlang.diagnostics import Label, Sink, closest
 from mvlang.resources import stdlib_modules, stdlib_path
-from mvlang.source import Source
+from mvlang.source import NO_SPAN, Source
 from mvlang.syntax import Parsed, parse
 from mvlang.syntax import ast as A
 from mvlang.world import World
@@ -42,15 +42,10 @@ def load(path: Path, name: str, world: World, sink: Sink, text: str | None = Non
         try:
             text = world.read_text(path)
         except (OSError, UnicodeDecodeError) as error:
-            sink.error("E3002", f"cannot read `{name}`: {_reason(error)}", _nowhere(), file=name)
+            sink.error("E3002", f"cannot read `{name}`: {_reason(error)}", NO_SPAN, file=name)
             return Loaded(None, loader.sources)
     main = loader.module(Path(os.path.abspath(path)), name, text, [])
     return Loaded(main, loader.sources)
-
-
-def _nowhere():
-    from mvlang.source import NO_SPAN
-    return NO_SPAN
 
 
 def _reason(error: Exception) -> str:

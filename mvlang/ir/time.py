@@ -91,13 +91,13 @@ class Point:
         for offset in self.offsets:
             sign = "-" if offset.amount < 0 else "+"
             if text == "+":
-                text = f"+{abs(offset)}" if sign == "+" else f"-{abs(offset)}"
+                text = f"{sign}{_magnitude(offset)}"
             else:
-                text += f" {sign} {abs(offset)}"
+                text += f" {sign} {_magnitude(offset)}"
         return text
 
 
-def abs(duration: Duration) -> Duration:  # noqa: A001 - only for printing offsets
+def _magnitude(duration: Duration) -> Duration:
     return Duration(duration.amount if duration.amount >= 0 else -duration.amount, duration.unit)
 
 
