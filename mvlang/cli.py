@@ -3,6 +3,8 @@
     mvlang check FILE...     parse and check, print diagnostics
     mvlang fmt FILE...       print, write or verify the canonical form
     mvlang explain [CODE]    the page for a diagnostic code
+    mvlang beats AUDIO       beat times of an audio file (and a picture of them)
+    mvlang timeline FILE     the resolved timeline of a script
     mvlang completion SHELL  a shell completion script
 
 Exit codes: 0 success; 1 errors found (or warnings with --strict, or files
@@ -167,6 +169,189 @@ def _write_atomic(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
     os.replace(temp, path)
+
+
+def _parse_bpm(value: str) -> float | None:
+    if value == "auto":
+        return None
+    try:
+        bpm = float(value)
+    except ValueError:
+        raise click.BadParameter("a number of beats per minute, or `auto`") from None
+    if not 20 <= bpm <= 400:
+        raise click.BadParameter("between 20 and 400")
+    return bpm
+
+
+def _parse_meter(value: str) -> tuple[int, int]:
+    try:
+        beats, unit = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise click.BadParameter("a meter such as 4/4, 3/4 or 6/8") from None
+    if not 1 <= beats <= 32 or unit not in (1, 2, 4, 8, 16, 32):
+        raise click.BadParameter("1 to 32 beats of 1, 2, 4, 8, 16 or 32")
+    return beats, unit
+
+
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mvlang"
+
+
+@cli.command()
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False))
+@click.option("--bpm", default="auto", show_default=True,
+              help="A tempo hint that settles half or double tempo, or `auto`.")
+@click.option("--meter", default="4/4", show_default=True, help="Beats to the bar: 4/4, 3/4, 6/8.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print beats, downbeats, bars and the tempo curve as JSON.")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Draw the waveform with beats, downbeats and bar numbers to a PNG.")
+@click.option("--tracker", type=click.Choice(["mvlang", "librosa", "beat-this"]),
+              default="mvlang", show_default=True, help="Which beat tracker to use.")
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False),
+              help="The local checkpoint file for --tracker beat-this.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Where analyses are kept (default: the user's cache folder).")
+def beats(audio: str, bpm: str, meter: str, as_json: bool, plot: str | None, tracker: str,
+          checkpoint: str | None, cache_dir: str | None) -> None:
+    """Find the beats of an audio file and print their times in seconds.
+
+    One beat a line; --json adds downbeats, bar numbers and the tempo curve.
+    A second run on the same file reads the cached analysis.
+    """
+    from mvlang.audio.analysis import AnalysisCache, analyse_file
+    from mvlang.audio.decode import AudioError
+
+    hint, signature = _parse_bpm(bpm), _parse_meter(meter)
+    cache = AnalysisCache(Path(cache_dir) if cache_dir else _user_cache())
+    try:
+        analysis = analyse_file(Path(audio), bpm=hint, meter=signature, tracker=tracker,
+                                checkpoint=Path(checkpoint) if checkpoint else None, cache=cache)
+    except AudioError as error:
+        click.echo(f"error[{error.code}]: {error.message}", err=True)
+        if error.hint:
+            click.echo(f"  = help: {error.hint}", err=True)
+        sys.exit(1)
+    except (RuntimeError, FileNotFoundError) as error:
+        click.echo(f"error[E3008]: the beat tracker `{tracker}` cannot run: {error}", err=True)
+        sys.exit(1)
+    if as_json:
+        import json
+        click.echo(json.dumps(_beats_json(analysis), indent=1))
+    else:
+        click.echo("".join(f"{float(t):.3f}\n" for t in analysis.grid.beats), nl=False)
+    if plot:
+        from mvlang.audio.decode import read_audio
+        from mvlang.audio.plot import plot_beats
+
+        sound = read_audio(Path(audio))
+        plot_beats(analysis, Path(plot), sound.samples, sound.sample_rate,
+                   title=f"{Path(audio).name}: {len(analysis.grid.beats)} beats, "
+                         f"{analysis.tempo:.2f} bpm, meter {meter}")
+        click.echo(f"wrote {plot}", err=True)
+
+
+def _beats_json(analysis) -> dict:
+    grid = analysis.grid
+    beats = [float(b) for b in grid.beats]
+    return {"tempo": round(analysis.tempo, 3), "meter": f"{grid.beats_per_bar}/{grid.beat_unit}",
+            "duration": float(grid.duration), "tracker": analysis.tracker,
+            "beats": [round(b, 4) for b in beats],
+            "downbeats": [round(float(b), 4) for b in grid.downbeats],
+            "bars": [{"bar": grid.bar_beat(grid.position_at(t))[0], "time": round(float(t), 4)}
+                     for t in grid.downbeats],
+            "tempo_curve": [[round(a, 4), round(60 / (b - a), 3)] for a, b in zip(beats, beats[1:])]}
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@click.option("--png", type=click.Path(dir_okay=False),
+              help="Draw the timeline over the waveform to a PNG.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="The mvlang.toml to use (default: next to the script).")
+@click.option("--color", "colour", type=COLOURS, default="auto", show_default=True,
+              help="Colour the diagnostics.")
+def timeline(file: str, as_json: bool, png: str | None, config_file: str | None,
+             colour: str) -> None:
+    """Resolve a script against its audio and print every shot's time and frames.
+
+    The song is analysed (or read from the cache in .mvlang/ next to the
+    script); generated music is composed, with its grid known exactly.
+    """
+    from mvlang.config import ConfigError, load_config
+    from mvlang.timeline.pipeline import resolve_file
+
+    try:
+        config = load_config(Path(file).parent, Path(config_file) if config_file else None)
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    resolved = resolve_file(Path(file), config)
+    _emit(resolved.diagnostics, resolved.sources, "human", colour)
+    if not resolved.ok or resolved.timeline is None:
+        sys.exit(1)
+    line = resolved.timeline
+    if as_json:
+        import json
+        click.echo(json.dumps(_timeline_json(line), indent=1))
+    else:
+        click.echo(_timeline_table(line))
+    if png:
+        from mvlang.audio.plot import plot_timeline
+
+        plot_timeline(resolved.analysis, line, Path(png), title=f"{file}: {len(line.shots)} "
+                      f"shots, {float(line.duration):.2f} s, {line.frame_count} frames")
+        click.echo(f"wrote {png}", err=True)
+
+
+def _where(line, time) -> str:
+    grid = line.grid
+    bar, beat = grid.bar_beat(grid.position_at(time))
+    beat_text = f"{float(beat):.2f}".rstrip("0").rstrip(".")
+    return f"{bar}:{beat_text}"
+
+
+def _timeline_table(line) -> str:
+    from mvlang.ir.time import clock_text
+
+    rows = [("scene", "start", "end", "bar:beat", "frames")]
+    for shot in line.shots:
+        rows.append((shot.name, clock_text(shot.start), clock_text(shot.end),
+                     f"{_where(line, shot.start)}-{_where(line, shot.end)}",
+                     f"{shot.first_frame}-{shot.last_frame}"))
+    for cut in line.cuts:
+        if cut.end > cut.start:
+            rows.append((f"  -> {cut.transition.kind}", clock_text(cut.start), clock_text(cut.end),
+                         f"{_where(line, cut.start)}-{_where(line, cut.end)}",
+                         f"{cut.first_frame}-{cut.last_frame}"))
+    for cue in line.cues:
+        rows.append((f"  sfx {(cue.cue.prompt or 'auto')[:24]}", clock_text(cue.start),
+                     clock_text(cue.end) if cue.end is not None else "",
+                     _where(line, cue.start), str(cue.first_frame)))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    return text + (f"\n{len(line.shots)} shots, {clock_text(line.duration)}, "
+                   f"{line.frame_count} frames at {float(line.fps):g} fps")
+
+
+def _timeline_json(line) -> dict:
+    def span(start, end):
+        return {"start": float(start), "end": None if end is None else float(end),
+                "start_exact": str(start), "bar_beat": _where(line, start)}
+
+    return {"fps": float(line.fps), "duration": float(line.duration),
+            "frames": line.frame_count,
+            "shots": [{"scene": s.name, **span(s.start, s.end), "first_frame": s.first_frame,
+                       "last_frame": s.last_frame} for s in line.shots],
+            "transitions": [{"kind": c.transition.kind, "after": line.shots[c.before].name,
+                             **span(c.start, c.end), "boundary": float(c.boundary),
+                             "first_frame": c.first_frame, "last_frame": c.last_frame}
+                            for c in line.cuts],
+            "sounds": [{"prompt": c.cue.prompt, "scene": c.cue.scene, **span(c.start, c.end),
+                        "first_frame": c.first_frame} for c in line.cues],
+            "marks": {name: float(t) for name, t in line.marks}}
 
 
 @cli.command()

@@ -12,8 +12,6 @@ from mvlang.diagnostics import Label
 from mvlang.ir import model as M
 from mvlang.ir import time as T
 from mvlang.ir.context import Context
-from mvlang.source import Span
-from mvlang.syntax import ast as A
 
 
 def check_times(ctx: Context) -> None:
@@ -91,26 +89,11 @@ def _before(ctx, scene, start, last_anchor, frame) -> bool:
                    if order < 0 else
                    f"scenes `{earlier.name}` and `{scene.name}` both start at "
                    f"{T.describe(start, frame)}, which leaves `{earlier.name}` no time")
-        ctx.error(code, message, scene.at and _at_span(ctx, scene), "anchored here",
-                  labels=[Label(ctx.name, _at_span(ctx, earlier), "the earlier anchor")],
+        ctx.error(code, message, scene.at_span, "anchored here",
+                  labels=[Label(ctx.name, earlier.at_span, "the earlier anchor")],
                   hints=["scenes play in the order they are written: anchors must move forward"])
         return True
     return False
-
-
-def _scene_node(ctx: Context, scene: M.Scene) -> A.Scene:
-    return next(i for i in ctx.items if isinstance(i, A.Scene) and i.span == scene.span)
-
-
-def _at_span(ctx: Context, scene: M.Scene) -> Span:
-    node = _scene_node(ctx, scene)
-    return node.at.span if node.at is not None else node.name.span
-
-
-def _length_span(ctx: Context, scene: M.Scene) -> Span:
-    node = _scene_node(ctx, scene)
-    written = node.length if node.length is not None else node.until
-    return written.span if written is not None else node.name.span
 
 
 def _meet_previous(ctx, scene, start, previous, frame) -> None:
@@ -121,7 +104,7 @@ def _meet_previous(ctx, scene, start, previous, frame) -> None:
         order = T.compare(start, before_start, frame)
         if order is not None and order <= 0:
             ctx.error("E2002", f"scene `{scene.name}` starts at {T.describe(start, frame)}, "
-                      f"which leaves scene `{before.name}` no time", _at_span(ctx, scene),
+                      f"which leaves scene `{before.name}` no time", scene.at_span,
                       "anchored here", labels=[Label(ctx.name, before.span,
                                                      f"`{before.name}` starts at "
                                                      f"{T.describe(before_start, frame)}")])
@@ -133,8 +116,8 @@ def _meet_previous(ctx, scene, start, previous, frame) -> None:
         verb, code = ("stretches", "W0001") if order > 0 else ("shortens", "W0002")
         ctx.warning(code, f"scene `{scene.name}` at {T.describe(start, frame)} {verb} scene "
                     f"`{before.name}`, which would end at {T.describe(before_end, frame)}",
-                    _at_span(ctx, scene), "anchored here",
-                    labels=[Label(ctx.name, _length_span(ctx, before), "its length is written here")],
+                    scene.at_span, "anchored here",
+                    labels=[Label(ctx.name, before.length_span, "its length is written here")],
                     hints=[f"remove `length` from `{before.name}` to let it run until "
                            f"`{scene.name}`, or move the anchor"])
 
@@ -161,11 +144,11 @@ def _check_in_audio(ctx, scene, start, frame) -> None:
     zero = T.Position("s", Fraction(0))
     if T.compare(start, zero, frame) == -1:
         ctx.error("E2010", f"scene `{scene.name}` starts before the audio does",
-                  _at_span(ctx, scene), f"at {T.describe(start, frame)}")
+                  scene.at_span, f"at {T.describe(start, frame)}")
     elif frame.end_seconds is not None:
         end = T.Position("s", frame.end_seconds)
         if T.compare(start, end, frame) in (0, 1):
             ctx.error("E2006", f"scene `{scene.name}` starts at {T.describe(start, frame)}, "
                       f"after the music ends ({T.clock_text(frame.end_seconds)})",
-                      _at_span(ctx, scene), "past the end",
+                      scene.at_span, "past the end",
                       hints=["lengthen the music's `length`, or remove scenes"])

@@ -159,6 +159,8 @@ class Scene:
     effects: tuple[Effect, ...] = ()
     sounds: tuple[Cue, ...] = ()
     span: Span = _where()
+    at_span: Span = _where()       # the `at` time, else the name
+    length_span: Span = _where()   # the written `length` or `until`, else the name
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,8 @@ def _scene(ctx: Context, node: A.Scene, index: int) -> M.Scene:
         negative=", ".join(negative), styles=styles,
         cast=tuple(sorted(cast.items(), key=lambda kv: kv[0])),
         length=length, length_from=length_from, span=node.span,
+        at_span=node.at.span if node.at is not None else node.name.span,
+        length_span=(node.length or node.until or node.name).span,
         camera=tuple(out.pop("camera")), reactions=tuple(out.pop("reactions")),
         effects=tuple(out.pop("effects")), sounds=tuple(out.pop("sounds")),
         **header, **{k: val for k, val in out.items() if val is not None})
