@@ -263,6 +263,40 @@ third file that both import.
 `import "std/NAME"` loads a module of the standard library that comes with
 mvlang; this one does not exist. `mvlang explain E3004` lists them below.
 """),
+    "E2015": _page("transition longer than a scene allows", """
+A transition is centred on the cut between two scenes: `over 1 bar` starts
+half a bar before the cut and ends half a bar after it. Each scene must last
+at least its half. Shorten the transition's `over`, or lengthen the scenes.
+"""),
+    "E2016": _page("scene shorter than one frame", """
+Once placed on the beat grid, the scene lasts less than one frame of the
+video (1/24 s at 24 fps), so it would never be seen. Usually two anchors
+are almost on the same beat.
+"""),
+    "E2017": _page("`from` past the end of the file", """
+The song's `from` time is at or after the end of the audio file, so nothing
+of the file is left to use.
+"""),
+    "E3005": _page("empty audio file", """
+The file has no bytes, or decodes to no samples at all. It may not have
+finished copying or exporting.
+"""),
+    "E3006": _page("not audio", """
+The file cannot be decoded as audio: it is another kind of file, it is
+damaged, or it is a video without a sound track. mvlang reads wav, flac,
+ogg, mp3, opus and m4a/aac.
+"""),
+    "E3007": _page("silent audio", """
+The audio (or the part of it between `from` and `to`) is silent: its peak
+is below -80 dBFS. Beats and bars are found in the sound, so a silent song
+has none.
+"""),
+    "E3008": _page("beat tracker cannot run", """
+The beat tracker chosen in `mvlang.toml` (`[beats] tracker`) cannot run
+here: `beat-this` needs the `beat-this` package and a local checkpoint file
+named by `checkpoint`. Nothing is downloaded. Remove the setting to use
+mvlang's own tracker.
+"""),
     "W0001": _page("scene stretched by the next anchor", """
 The scene after this one is anchored later than this scene's written
 `length` ends, so this scene is stretched to meet it. Remove the `length` to
@@ -279,6 +313,10 @@ used. Remove it, or use it.
 """),
     "W0004": _page("unused import", """
 Nothing that the import brings in is used.
+"""),
+    "W0006": _page("sound after the end", """
+The sound starts after the video ends, so it is left out. A sound that
+starts before the end and runs past it is cut at the end.
 """),
     "W0005": _page("unexpected file type", """
 The file's extension is not one mvlang reads for this use. Audio: wav, flac,
