@@ -213,18 +213,19 @@ def _user_cache() -> Path:
               help="The local checkpoint file for --tracker beat-this.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               help="Where analyses are kept (default: the user's cache folder).")
+@click.option("--no-cache", is_flag=True, help="Analyse again, and keep nothing.")
 def beats(audio: str, bpm: str, meter: str, as_json: bool, plot: str | None, tracker: str,
-          checkpoint: str | None, cache_dir: str | None) -> None:
+          checkpoint: str | None, cache_dir: str | None, no_cache: bool) -> None:
     """Find the beats of an audio file and print their times in seconds.
 
     One beat a line; --json adds downbeats, bar numbers and the tempo curve.
     A second run on the same file reads the cached analysis.
     """
     from mvlang.audio.analysis import AnalysisCache, analyse_file
-    from mvlang.audio.decode import AudioError
+    from mvlang.audio.errors import AudioError
 
     hint, signature = _parse_bpm(bpm), _parse_meter(meter)
-    cache = AnalysisCache(Path(cache_dir) if cache_dir else _user_cache())
+    cache = None if no_cache else AnalysisCache(Path(cache_dir) if cache_dir else _user_cache())
     try:
         analysis = analyse_file(Path(audio), bpm=hint, meter=signature, tracker=tracker,
                                 checkpoint=Path(checkpoint) if checkpoint else None, cache=cache)

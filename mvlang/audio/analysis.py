@@ -115,15 +115,27 @@ def _text(value) -> str | None:
     return None if value is None else str(Fraction(value).limit_denominator(10**6))
 
 
+# The name and version of each tracker, known without importing it (a cache hit
+# must not pay for the tracker's imports); a test keeps them equal to the trackers'.
+TRACKERS = {"mvlang": ("mvlang", "1"), "librosa": ("librosa", "1"),
+            "beat-this": ("beat_this", "1"), "beat_this": ("beat_this", "1")}
+
+
+def tracker_identity(tracker: str, checkpoint: Path | None = None) -> tuple[str, str]:
+    """What keys a tracker's results: its name, version and (for a model) weights."""
+    name, version = TRACKERS.get(tracker, (tracker, "?"))
+    if checkpoint is not None and name == "beat_this" and Path(checkpoint).is_file():
+        version = f"{version}+{file_digest(Path(checkpoint))[:16]}"
+    return name, version
+
+
 def analyse_file(path: Path, *, start=None, end=None, bpm=None, meter=(4, 4), downbeat=None,
                  tracker: str = "mvlang", checkpoint: Path | None = None,
                  cache: AnalysisCache | None = None) -> Analysis:
     """The analysis of `path` (the part `start`..`end`), from the cache when it is there."""
-    from mvlang.audio.tracking import make_tracker
-
-    engine = make_tracker(tracker, checkpoint)
+    name, version = tracker_identity(tracker, checkpoint)
     key = analysis_key(file_digest(path), start=start, end=end, bpm=bpm, meter=meter,
-                       tracker=engine.name, version=engine.version)
+                       tracker=name, version=version)
     analysis = cache.get(key) if cache else None
     if analysis is None:
         from mvlang.audio.decode import read_audio

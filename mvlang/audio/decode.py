@@ -12,18 +12,10 @@ from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
 
+from mvlang.audio.errors import AudioError
+
 ANALYSIS_RATE = 22050
 SILENCE = 1e-4  # peak amplitude under which a file counts as silent (-80 dBFS)
-
-
-class AudioError(Exception):
-    """A file that cannot be used as audio; `code` is its diagnostic code."""
-
-    def __init__(self, code: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
 
 
 @dataclass(frozen=True)

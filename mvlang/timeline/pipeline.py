@@ -68,7 +68,7 @@ def analyse_audio(program: M.Program, folder: Path, config: Config, sink: Sink) 
     cache = AnalysisCache(config.cache_dir)
     if isinstance(audio, M.Music):
         return music_analysis(program, cache)
-    from mvlang.audio.decode import AudioError
+    from mvlang.audio.errors import AudioError
     from mvlang.audio.analysis import analyse_file
 
     try:
