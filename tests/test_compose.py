@@ -8,8 +8,9 @@ styles. Renders are short (8 to 16 bars) and cached, to keep the file quick.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from mvlang.audio.compose_theory import parse_key
 SR = 44100
 
 
-@lru_cache(maxsize=None)
+@cache
 def render(prompt: str, **options) -> Composition:
     options.setdefault("length", 16.0)
     return compose(prompt, **options)
@@ -229,7 +230,7 @@ def test_sections_cover_every_bar_and_build():
     for count in (1, 8, 16, 30, 64, 93, 130):
         sections = arrange(count)
         assert sections[0][1] == 1 and sections[-1][2] == count
-        assert all(b[1] == a[2] + 1 for a, b in zip(sections, sections[1:]))
+        assert all(b[1] == a[2] + 1 for a, b in itertools.pairwise(sections))
         assert len({name for name, _, _ in sections}) == len(sections)
     natural = arrange(64)
     assert [name for name, _, _ in natural] == ["intro", "build", "drop", "break", "build2",

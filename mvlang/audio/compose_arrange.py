@@ -8,6 +8,7 @@ part writers (`compose_parts.py`) need to know where they are.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -50,7 +51,7 @@ class Meter:
         """Half way through each pulse (the "and"); in threes, the last eighth."""
         bounds = self.pulses + (Fraction(self.beats),)
         return tuple(a + (b - a) / 2 if (b - a) / self.eighth % 2 == 0 else b - self.eighth
-                     for a, b in zip(bounds, bounds[1:]))
+                     for a, b in itertools.pairwise(bounds))
 
     def backbeats(self) -> tuple[Fraction, ...]:
         """Where a snare answers the kick: the 2nd and 4th pulse; in three, the 2nd."""

@@ -9,8 +9,8 @@ The kick is tuned to the key's tonic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import numpy as np
 
@@ -63,7 +63,8 @@ def _house(vary, cut, tune):
 
 
 def _deep_house(vary, cut, tune):
-    return {"kick": partial(V.kick, tune=tune, high=tune * 2.8, click=0.2, grit=0.2, body=vary(0.13)),
+    return {"kick": partial(V.kick, tune=tune, high=tune * 2.8, click=0.2, grit=0.2,
+                            body=vary(0.13)),
             "bass": partial(V.bass_pluck, bright=cut(900), sub=1.0, snap=0.12),
             "chord": partial(V.stab, cutoff=cut(1800), length=vary(0.3), shape="tri", voices=3),
             "lead": partial(V.keys, tine=vary(0.3)),
@@ -92,8 +93,8 @@ def _ambient(vary, cut, tune):
 
 
 def _lofi(vary, cut, tune):
-    return {"kick": partial(V.kick, tune=tune, high=tune * 2.5, click=0.15, grit=0.2, body=0.1),
-            "snare": partial(V.snare, tone=vary(180), snap=vary(0.1), bright=cut(4500),
+    return {"kick": partial(V.kick, tune=tune, high=tune * 2.5, click=0.3, grit=0.2, body=0.1),
+            "snare": partial(V.snare, tone=vary(180), snap=vary(0.12), bright=cut(4500),
                              tone_mix=0.4),
             "hat": partial(V.hat, tau=vary(0.025), bright=cut(7000), metal_mix=0.3),
             "bass": partial(V.bass_sub, warmth=0.3, attack=0.01),

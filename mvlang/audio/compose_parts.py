@@ -11,9 +11,9 @@ the mixer turns them into samples.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 
@@ -114,7 +114,7 @@ def _gap(score: Score, bar: Bar, position: Fraction) -> bool:
 # ------------------------------------------------------------------ drums
 def _hat_gains(score: Score, rng) -> dict[Fraction, float]:
     m = score.meter
-    return {p: m.accent(p) * (0.75 + 0.25 * rng.random()) for p in m.grid(m.step)}
+    return {p: m.accent(p) ** 2 * (0.8 + 0.2 * rng.random()) for p in m.grid(m.step)}
 
 
 def four(score: Score) -> list[Note]:
@@ -127,7 +127,7 @@ def four(score: Score) -> list[Note]:
         level = _level(bar)
         for p in m.pulses:
             if bar.role != "break" and not _gap(score, bar, p):
-                out.append(score.note(bar, "kick", p, gain=1.0 if p == 0 else 0.92))
+                out.append(score.note(bar, "kick", p, gain=1.0 if p == 0 else 0.85))
         if _plays(bar, "drop", "build", intro_late=True, outro_early=True):
             out += [score.note(bar, backbeat, p, gain=0.8 * level) for p in m.backbeats()
                     if not _gap(score, bar, p)]
@@ -206,8 +206,8 @@ def halftime(score: Score) -> list[Note]:
     rng, m, out = score.rng("drums"), score.meter, []
     pulses = m.pulses
     middle = pulses[len(pulses) // 2] if len(pulses) > 1 else Fraction(m.beats, 2)
-    rolls = {i: (int(rng.integers(len(pulses))), (Fraction(2, 3), Fraction(1, 2))[int(rng.integers(2))])
-             for i in range(4)}
+    rates = (Fraction(2, 3), Fraction(1, 2))           # sixteenth triplets, thirty-seconds
+    rolls = {i: (int(rng.integers(len(pulses))), rates[int(rng.integers(2))]) for i in range(4)}
     for bar in score.bars:
         level = _level(bar)
         if bar.role != "break":
@@ -252,10 +252,10 @@ def soft(score: Score) -> list[Note]:
     m, out = score.meter, []
     for bar in score.bars:
         if bar.role == "drop" or (bar.role == "build" and bar.second_half):
-            out += [score.note(bar, "kick", p, gain=0.65 if p == 0 else 0.5) for p in m.pulses
+            out += [score.note(bar, "kick", p, gain=0.8 if p == 0 else 0.45) for p in m.pulses
                     if not _gap(score, bar, p)]
         elif bar.role != "break" or bar.second_half:   # a heartbeat: soft, on every pulse
-            out += [score.note(bar, "kick", p, gain=0.65 if p == 0 else 0.5) for p in m.pulses]
+            out += [score.note(bar, "kick", p, gain=0.75 if p == 0 else 0.45) for p in m.pulses]
     return out
 
 
@@ -312,7 +312,8 @@ def bass(score: Score) -> list[Note]:
     rng = score.rng("bass")
     octave_jumps = rng.random() < 0.5
     pickup = rng.random() < 0.5
-    riff = [int(rng.choice((0, 0, 0, 7, 4, 2, 1, 3, 5, -1, -2))) for _ in range(int(m.beats / m.step))]
+    steps = (0, 0, 0, 7, 4, 2, 1, 3, 5, -1, -2)       # scale degrees above the chord root
+    riff = [int(rng.choice(steps)) for _ in range(int(m.beats / m.step))]
     accents = [rng.random() < 0.3 for _ in riff]
     bounce = ((0, 12), (0, 0, 12, 0), (0, 0, 0, 12))[int(rng.integers(3))]
     for bar in score.bars:
@@ -360,7 +361,9 @@ def bass(score: Score) -> list[Note]:
                 out.append(score.note(bar, "bass", p, m.eighth * Fraction(9, 10), pitch,
                                       (0.95 if p in m.pulses else 0.8) * level, bus="bass"))
         elif kind == "reese":
-            hits = [Fraction(0)] + ([m.pulses[2] + m.eighth] if len(m.pulses) >= 4 and pickup else [])
+            hits = [Fraction(0)]
+            if len(m.pulses) >= 4 and pickup:
+                hits.append(m.pulses[2] + m.eighth)
             for j, p in enumerate(hits):
                 end = hits[j + 1] if j + 1 < len(hits) else Fraction(m.beats)
                 out.append(score.note(bar, "bass", p, end - p, score.key.pitch(bar.chord, 31),
@@ -388,7 +391,7 @@ def bass(score: Score) -> list[Note]:
                     continue
                 pitch = root + (12 if octave_jumps and i % 4 == 2 else 0)
                 out.append(score.note(bar, "bass", p, m.eighth, pitch,
-                                      (0.95 if p in m.pulses else 0.7) * level, bus="bass"))
+                                      (1.0 if p in m.pulses else 0.55) * level, bus="bass"))
     return out
 
 
@@ -444,9 +447,11 @@ def chords(score: Score) -> list[Note]:
 def _stab_rhythm(rng: np.random.Generator, m: Meter) -> list[Fraction]:
     """Where the take's chord stabs fall: mostly off the beat, at least two to a bar."""
     offbeats = set(m.offbeats())
+    candidates = [p for p in m.grid(m.step) if p not in m.pulses]
+    if len(candidates) < 2:
+        return candidates or [Fraction(0)]
     while True:
-        hits = [p for p in m.grid(m.step) if p not in m.pulses and
-                rng.random() < (0.55 if p in offbeats else 0.2)]
+        hits = [p for p in candidates if rng.random() < (0.55 if p in offbeats else 0.2)]
         if len(hits) >= 2:
             return hits
 
@@ -500,7 +505,9 @@ def top(score: Score) -> list[Note]:
         offset = Fraction((bar.pos % 2) * m.beats)
         for note in half:
             if offset <= note.at < offset + m.beats:
-                degree = nearest_chord_degree(note.degree, bar.chord) if note.strong else note.degree
+                degree = note.degree
+                if note.strong:
+                    degree = nearest_chord_degree(degree, bar.chord)
                 pitch = score.key.pitch(degree, centre)
                 gain = 0.55 * level * (0.75 if bar.role == "break" else 1.0)
                 out.append(score.note(bar, "lead", note.at - offset, note.length, pitch, gain, 0.1,
@@ -532,7 +539,7 @@ def _arp(score: Score, bar: Bar, shape: str, rate: Fraction, level: float, kind:
     if kind == "glass" and bar.role in ("intro", "outro", "break"):
         gain *= 0.8
     pitches = arpeggio(notes, shape, len(grid))
-    accent = (lambda p: 1.0 if p in m.pulses else 0.45) if kind == "glass" else \
+    accent = (lambda p: 1.0 if p in m.pulses else 0.5) if kind in ("glass", "brass") else \
         (lambda p: 0.7 + 0.3 * m.accent(p))
     return [score.note(bar, voice, p, rate, pitch, gain * accent(p),
                        0.3 if i % 2 else -0.3, "top")

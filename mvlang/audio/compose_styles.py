@@ -21,7 +21,7 @@ class Style:
     bpm: int            # default tempo (beats of a x/4 meter)
     key: str            # default key
     groove: str         # drum family: four, backbeat, breakbeat, halftime, epic, soft
-    bass: str           # bass line: offbeat, rolling, octaves, eighths, reese, 808, walk, drone, ostinato
+    bass: str           # offbeat, rolling, octaves, eighths, reese, 808, walk, drone, ostinato
     chords: str         # chord part: stabs, dub, pad, power, keys, piano, strings
     top: str            # melody part: pluck, arp, bell, glass, guitar, brass, flute
     chord_bars: int = 1     # bars per chord
@@ -115,24 +115,21 @@ class Mood:
     warm: bool = False        # a gentle top-end roll-off on the mix
 
 
-MOODS: dict[str, dict] = {
-    **dict.fromkeys(("dark", "darker", "sinister", "moody", "ominous", "gloomy", "night",
-                     "haunting", "menacing"), {"mode": "minor", "bright": 0.7}),
-    **dict.fromkeys(("sad", "melancholic", "melancholy", "lonely", "nostalgic", "somber"),
-                    {"mode": "minor", "bright": 0.85}),
-    **dict.fromkeys(("happy", "uplifting", "bright", "sunny", "joyful", "euphoric", "cheerful",
-                     "hopeful", "summer"), {"mode": "major", "bright": 1.2}),
-    **dict.fromkeys(("warm", "analog", "cozy", "mellow", "vintage"),
-                    {"bright": 0.85, "drive": 0.1, "warm": True}),
-    **dict.fromkeys(("airy", "ethereal", "dreamy", "spacious", "floating", "lush"),
-                    {"reverb": 0.2, "room": 1.4}),
-    **dict.fromkeys(("fast", "energetic", "driving", "uptempo", "hyper", "frantic"),
-                    {"tempo": 1.08}),
-    **dict.fromkeys(("slow", "lazy", "relaxed", "downtempo", "sleepy"), {"tempo": 0.9}),
-    **dict.fromkeys(("hard", "heavy", "aggressive", "distorted", "gritty", "raw"),
-                    {"drive": 0.3, "bright": 1.1}),
-    **dict.fromkeys(("soft", "gentle", "quiet", "tender"), {"drive": -0.1, "bright": 0.85}),
-}
+_MOOD_WORDS: tuple[tuple[tuple[str, ...], dict], ...] = (
+    (("dark", "darker", "sinister", "moody", "ominous", "gloomy", "night", "haunting",
+      "menacing"), {"mode": "minor", "bright": 0.7}),
+    (("sad", "melancholic", "melancholy", "lonely", "nostalgic", "somber"),
+     {"mode": "minor", "bright": 0.85}),
+    (("happy", "uplifting", "bright", "sunny", "joyful", "euphoric", "cheerful", "hopeful",
+      "summer"), {"mode": "major", "bright": 1.2}),
+    (("warm", "analog", "cozy", "mellow", "vintage"), {"bright": 0.85, "drive": 0.1, "warm": True}),
+    (("airy", "ethereal", "dreamy", "spacious", "floating", "lush"), {"reverb": 0.2, "room": 1.4}),
+    (("fast", "energetic", "driving", "uptempo", "hyper", "frantic"), {"tempo": 1.08}),
+    (("slow", "lazy", "relaxed", "downtempo", "sleepy"), {"tempo": 0.9}),
+    (("hard", "heavy", "aggressive", "distorted", "gritty", "raw"), {"drive": 0.3, "bright": 1.1}),
+    (("soft", "gentle", "quiet", "tender"), {"drive": -0.1, "bright": 0.85}),
+)
+MOODS: dict[str, dict] = {word: change for group, change in _MOOD_WORDS for word in group}
 
 
 def words(prompt: str) -> list[str]:

@@ -37,7 +37,7 @@ class Key:
     def scale(self) -> tuple[int, ...]:
         return SCALES[self.mode]
 
-    def with_mode(self, mode: str) -> "Key":
+    def with_mode(self, mode: str) -> Key:
         return Key(self.tonic, mode, f"{self.name.split()[0]} {mode}")
 
     def pitch(self, degree: int, near: int) -> int:
@@ -54,7 +54,7 @@ class Key:
 
 
 def parse_key(text: str) -> Key:
-    """`"A minor"`, `"F# major"`, `"Bb"`, `"C#m"`, `"a min"` -> a `Key` (ValueError if not a key)."""
+    """`"A minor"`, `"F# major"`, `"Bb"`, `"C#m"`, `"a min"` -> a `Key`; ValueError if not one."""
     words = text.strip().replace("♯", "#").replace("♭", "b").split()
     if words:
         root, mode = words[0], " ".join(words[1:]).lower()

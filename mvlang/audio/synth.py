@@ -66,9 +66,10 @@ def fast_length(n: int) -> int:
 
 
 def spectral(x: np.ndarray, gain_of, sr: int = SR) -> np.ndarray:
-    """Filter `x` (along axis 0) by a zero-phase magnitude `gain_of(freqs)`."""
+    """Filter `x` (along axis 0) by a zero-phase magnitude `gain_of(freqs)`; the padding
+    keeps the filter's ringing from wrapping round onto the start."""
     n = x.shape[0]
-    size = fast_length(n)
+    size = fast_length(n + 4096)
     spectrum = np.fft.rfft(x, size, axis=0)
     freqs = np.fft.rfftfreq(size, 1.0 / sr)
     gain = gain_of(freqs)
@@ -90,7 +91,7 @@ def sweep(x: np.ndarray, gains_at, start: int = 0, stop: int | None = None,
     region = x[max(0, start - hop):stop + hop]
     lead = start - max(0, start - hop)
     frames = -(-(region.shape[0]) // hop) + 1
-    padded = np.zeros((hop + frames * hop + hop,) + region.shape[1:])
+    padded = np.zeros((hop + frames * hop + hop,) + region.shape[1:], dtype=x.dtype)
     padded[hop:hop + region.shape[0]] = region
     window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(_FRAME) / _FRAME))
     shape = (_FRAME,) + (1,) * (x.ndim - 1)
@@ -117,7 +118,7 @@ def sweep(x: np.ndarray, gains_at, start: int = 0, stop: int | None = None,
 _AMPS = {
     "saw": lambda k: (2 / np.pi) / k,
     "square": lambda k: np.where(k % 2 == 1, (4 / np.pi) / k, 0.0),
-    "tri": lambda k: np.where(k % 2 == 1, (8 / np.pi ** 2) * (-1.0) ** ((k - 1) // 2) / k ** 2, 0.0),
+    "tri": lambda k: np.where(k % 2 == 1, (8 / np.pi**2) * (-1.0) ** ((k - 1) // 2) / k**2, 0.0),
     "sine": lambda k: (k == 1).astype(float),
     "pulse": lambda k: (4 / np.pi) * np.sin(np.pi * k * 0.25) / k,   # 25% duty
 }
@@ -142,9 +143,9 @@ def _table(shape: str, semitone: int, cut_step: int, reso_tenths: int, formant: 
 
 def table_for(shape: str, freq: float, cutoff: float = 20000.0, reso: float = 0.0,
               formant: bool = False) -> np.ndarray:
-    semitone = int(round(12 * np.log2(max(freq, 1.0) / 440.0) + 69))
-    cut_step = int(round(6 * np.log2(max(cutoff, 20.0) / 20.0)))
-    return _table(shape, semitone, cut_step, int(round(reso * 10)), int(formant))
+    semitone = round(12 * np.log2(max(freq, 1.0) / 440.0) + 69)
+    cut_step = round(6 * np.log2(max(cutoff, 20.0) / 20.0))
+    return _table(shape, semitone, cut_step, round(reso * 10), int(formant))
 
 
 def phase_of(freq, n: int, start: float = 0.0, sr: int = SR) -> np.ndarray:
@@ -307,7 +308,7 @@ def convolve(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
             at = first + k * block
             wet[at:at + size] += pieces[k]
     wet = wet[:half.shape[0]]
-    out = np.zeros((n, 2))
+    out = np.zeros((n, 2), dtype=np.float32)
     out[0:even:2] = wet
     out[1:even - 1:2] = 0.5 * (wet[:-1] + wet[1:])
     return out

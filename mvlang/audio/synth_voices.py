@@ -11,8 +11,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .synth import (SR, adsr, band_gain, decay, drive, ensemble, fm, highpass_gain, lowpass_gain,
-                    metal, midi_hz, noise, osc, osc_env, seconds, spectral, sweep, swept_sine)
+from .synth import (
+    SR,
+    adsr,
+    band_gain,
+    decay,
+    drive,
+    ensemble,
+    fm,
+    highpass_gain,
+    lowpass_gain,
+    metal,
+    midi_hz,
+    noise,
+    osc,
+    osc_env,
+    seconds,
+    spectral,
+    sweep,
+    swept_sine,
+)
 
 
 def _end_fade(x: np.ndarray, ms: float = 4.0) -> np.ndarray:
@@ -48,7 +66,8 @@ def snare(pitch, gate, rng, *, tone=190.0, tone_mix=0.5, snap=0.14, bright=7000.
     wires = noise(rng, n, lambda f: band_gain(f, 1200, bright))
     env = np.exp(-t / snap)
     if gated:
-        env = np.where(t < gated, 0.55 + 0.45 * np.exp(-t / 0.03), 0.55 * np.exp(-(t - gated) / 0.012))
+        held = 0.55 + 0.45 * np.exp(-t / 0.03)          # a gated reverb: held, then cut
+        env = np.where(t < gated, held, 0.55 * np.exp(-(t - gated) / 0.012))
     x = tone_mix * body + 0.55 * wires * env
     return _end_fade(drive(x, 0.3))
 
@@ -123,7 +142,8 @@ def timpani(pitch, gate, rng, *, length=2.0):
     n = int(length * SR)
     t = seconds(n)
     x = np.zeros(n)
-    for ratio, amp, tau in ((1.0, 1.0, 0.9), (1.5, 0.45, 0.5), (1.99, 0.3, 0.35), (2.44, 0.15, 0.2)):
+    modes = ((1.0, 1.0, 0.9), (1.5, 0.45, 0.5), (1.99, 0.3, 0.35), (2.44, 0.15, 0.2))
+    for ratio, amp, tau in modes:                  # a drumhead's inharmonic modes
         glide = f * ratio * (1 + 0.025 * np.exp(-t / 0.05))
         x += amp * np.sin(2 * np.pi * np.cumsum(glide) / SR) * np.exp(-t / tau)
     m = int(0.03 * SR)
@@ -240,7 +260,8 @@ def drone(pitch, gate, rng, *, attack=2.0):
     f = midi_hz(pitch)
     n = gate + int(2.0 * SR)
     t = seconds(n)
-    x = np.sin(2 * np.pi * f * t) + 0.3 * np.sin(2 * np.pi * f * 1.5 * t) + 0.2 * osc("tri", f * 2, n)
+    x = np.sin(2 * np.pi * f * t) + 0.3 * np.sin(2 * np.pi * f * 1.5 * t)
+    x += 0.2 * osc("tri", f * 2, n)
     return _end_fade(x * adsr(n, gate, min(attack, gate / SR / 2 + 0.05), 1.0, 1.0, 2.0) * 0.6)
 
 
@@ -280,8 +301,8 @@ def brass(pitch, gate, rng, *, bright=2800.0, attack=0.18):
     n = gate + int(0.35 * SR)
     swell = adsr(n, gate, attack, 0.6, 0.75, 0.35)
     vib = f * 2 ** (6 / 1200 * np.sin(2 * np.pi * 5.2 * seconds(n)))
-    x = osc_env("saw", vib, n, 350, bright, swell) + 0.35 * osc_env("square", vib, n, 300, bright * 0.7,
-                                                                     swell)
+    x = osc_env("saw", vib, n, 350, bright, swell)
+    x += 0.35 * osc_env("square", vib, n, 300, bright * 0.7, swell)
     return _end_fade(x * swell * 0.8)
 
 
@@ -352,8 +373,8 @@ def bell(pitch, gate, rng, *, ratio=3.5, index=2.2, tau=1.2):
 def glass(pitch, gate, rng, *, tau=0.9):
     f = midi_hz(pitch)
     n = int(tau * 3 * SR)
-    x = fm(f, n, 2.0, 1.1, 0.25) * decay(n, tau, 0.002) + 0.3 * np.sin(2 * np.pi * f * 2 * seconds(n)) \
-        * decay(n, tau / 3, 0.002)
+    x = fm(f, n, 2.0, 1.1, 0.25) * decay(n, tau, 0.002)
+    x += 0.3 * np.sin(2 * np.pi * f * 2 * seconds(n)) * decay(n, tau / 3, 0.002)
     return _end_fade(x * 0.5)
 
 
