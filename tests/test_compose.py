@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from mvlang.audio.compose import STYLES, Composition, compose, style_of
+from mvlang.audio.compose import STYLES, Composition, compose, default_bpm, style_of
 from mvlang.audio.compose_arrange import arrange
 from mvlang.audio.compose_theory import parse_key
 
@@ -207,6 +207,12 @@ def test_harmony_is_in_the_requested_key():
         relative = parse_key(key)
         major_root = relative.tonic if relative.mode == "major" else (relative.tonic + 3) % 12
         assert list(fits).index(max(fits, key=fits.get)) == major_root, (key, fits)
+
+
+def test_the_default_tempo_is_known_before_rendering():
+    assert default_bpm("house") == 124 == render("house", length=2.0).bpm
+    assert default_bpm("fast house") == round(124 * 1.08)
+    assert default_bpm("house", (6, 8)) == 186 == render("house", length=4.0, meter=(6, 8)).bpm
 
 
 def test_keys_are_read_and_written_canonically():

@@ -151,3 +151,26 @@ def test_generated_music_has_an_exact_grid(tmp_path):
     assert resolved.ok, [d.message for d in resolved.diagnostics]
     assert resolved.timeline.shots[1].start == F(8 * 4 * 60, 124)
     assert abs(float(resolved.timeline.duration) - 16 * 4 * 60 / 124) < 60 / 124
+
+
+def test_bars_count_from_the_start_of_the_audio():
+    from mvlang.audio.analysis import complete_start
+
+    # the tracker locked on at the second beat; the song opened on a downbeat at 0:00
+    beats, first = complete_start([0.5, 1.0, 1.5, 2.0, 2.5], 3, 4)
+    assert beats[:2] == [0.0, 0.5] and first == 0
+    # a pickup: the first downbeat is the third beat, and stays so
+    beats, first = complete_start([0.0, 0.5, 1.0, 1.5, 2.0], 2, 4)
+    assert beats[0] == 0.0 and first == 2
+
+
+def test_generated_house_tracked_has_bar_one_at_the_start(tmp_path):
+    from mvlang.audio.analysis import analyse_file
+    from mvlang.audio.compose import compose
+
+    piece = compose("deep house", length=30.0, seed=5)
+    soundfile.write(tmp_path / "house.wav", piece.samples, piece.sample_rate)
+    grid = analyse_file(tmp_path / "house.wav").grid
+    truth = piece.grid()
+    for bar in (1, 5, 9):
+        assert abs(float(grid.time_at(grid.position(bar)) - truth.time_at(truth.position(bar)))) < 0.01

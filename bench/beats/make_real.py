@@ -417,10 +417,19 @@ def render(midi: bytes, end_tick: int, soundfont: str, rate: int) -> np.ndarray:
                 kept.append(message)
             track[:] = kept
             track.append(mido.MetaMessage("end_of_track", time=0))
+        silence = mido.MidiTrack()           # then every voice off: fluidsynth renders on
+        silence.append(mido.MetaMessage("marker", text="end", time=end_tick))
+        for channel in range(16):           # while any voice sounds (held, looped samples)
+            silence.append(mido.Message("control_change", channel=channel, control=123))
+            silence.append(mido.Message("control_change", channel=channel, control=120))
+        silence.append(mido.MetaMessage("end_of_track", time=0))
+        mid.type = max(mid.type, 1)
+        mid.tracks.append(silence)
         mid.save(cut)
         subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", str(rate),
                         "-F", str(wav), soundfont, str(cut)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=600)
         audio, got = sf.read(wav, dtype="float32", always_2d=True)
     assert got == rate, (got, rate)
     return audio.mean(axis=1)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mvlang.audio.grid import BeatGrid
 
-FORMAT = 1            # bump when the cached layout changes
+FORMAT = 2            # bump when the cached layout or its meaning changes
 ENVELOPE_RATE = 100   # envelope samples per second
 SIGNALS = ("kick", "snare", "bass", "energy")
 
@@ -150,6 +150,30 @@ def analyse_file(path: Path, *, start=None, end=None, bpm=None, meter=(4, 4), do
     return analysis
 
 
+START_SLACK = 0.03  # seconds: a beat this close before 0:00 still counts as in the audio
+
+
+def complete_start(beats: list[float], first: int, per_bar: int) -> tuple[list[float], int]:
+    """Put back the beats a tracker leaves out at the very start, at the first tempo.
+
+    Bars are counted from the start of the audio, as a musician counts them: a
+    song that opens on a downbeat has `bar 1` at 0:00 even when the tracker only
+    locks on a beat or two later. Returns the beats and the index of the earliest
+    downbeat (beats before it are a pickup, bar 0)."""
+    if len(beats) < 2:
+        return beats, first
+    gaps = sorted(b - a for a, b in zip(beats[:5], beats[1:5]))
+    period = gaps[len(gaps) // 2]  # the median of the first intervals: one odd beat is no tempo
+    beats = list(beats)
+    if len(beats) > 2 and abs((beats[1] - beats[0]) - period) > 0.05 * period:
+        beats[0] = beats[1] - period  # a first beat pulled off by the edge of the audio
+    added = []
+    while beats[0] - period * (len(added) + 1) >= -START_SLACK:
+        added.append(beats[0] - period * (len(added) + 1))
+    beats = [max(0.0, t) for t in reversed(added)] + beats
+    return beats, (first + len(added)) % per_bar
+
+
 def analyse_samples(samples, sample_rate: int, *, bpm=None, meter=(4, 4),
                     tracker: str = "mvlang", checkpoint: Path | None = None) -> Analysis:
     """Track beats and measure onsets and envelopes of mono samples."""
@@ -160,9 +184,10 @@ def analyse_samples(samples, sample_rate: int, *, bpm=None, meter=(4, 4),
     tracked = engine.track(samples, sample_rate, bpm=None if bpm is None else float(bpm),
                            meter=tuple(meter))
     duration = Fraction(len(samples), sample_rate)
-    grid = BeatGrid.from_seconds(tracked.beats, sample_rate, beats_per_bar=meter[0],
-                                 beat_unit=meter[1], first_downbeat=tracked.first_downbeat,
-                                 duration=duration)
+    beats, first = complete_start([float(t) for t in tracked.beats], tracked.first_downbeat,
+                                  meter[0])
+    grid = BeatGrid.from_seconds(beats, sample_rate, beats_per_bar=meter[0],
+                                 beat_unit=meter[1], first_downbeat=first, duration=duration)
     curves = envelopes(samples, sample_rate, ENVELOPE_RATE)
     return Analysis(grid, float(tracked.tempo),
                     tuple(float(t) for t in onsets(samples, sample_rate)),

@@ -33,8 +33,9 @@ from .compose_theory import Key, parse_key
 from .grid import BeatGrid
 from .synth import SR, convolve, highpass_gain, lowpass_gain, pan, room, spectral, sweep
 
-__all__ = ["STYLES", "Composition", "compose", "style_of"]
+__all__ = ["STYLES", "VERSION", "Composition", "compose", "default_bpm", "style_of"]
 
+VERSION = "1"                     # bump whenever the same inputs would give other samples
 NATURAL_BARS = 64
 PEAK = 10 ** (-1 / 20)            # -1 dBFS
 BUSES = ("drums", "bass", "chords", "top", "fx")
@@ -89,6 +90,11 @@ def compose(prompt: str, *, bpm: Fraction | int | None = None, key: str | None =
                    hashlib.sha256(identity.encode()).digest())
     samples = _render(score, mood, tempo)
     return Composition(samples, SR, tempo, beats, unit, tonality.name, style.name, sections)
+
+
+def default_bpm(prompt: str, meter: tuple[int, int] = (4, 4)) -> Fraction:
+    """The tempo `compose` picks for `prompt` when no `bpm` is given."""
+    return _tempo(None, STYLES[style_of(prompt)], mood_of(prompt), _meter(meter)[1])
 
 
 # ------------------------------------------------------------------ reading the inputs
@@ -275,12 +281,14 @@ def _limit(x: np.ndarray, block: int = 512) -> np.ndarray:
     """Bring the loudest blocks down to the level of most (a look-ahead block limiter)."""
     n = x.shape[0]
     count = -(-n // block)
-    padded = np.zeros((count * block, 2))
+    padded = np.zeros((count * block, 2), dtype=x.dtype)
     padded[:n] = np.abs(x)
     peaks = padded.reshape(count, block, 2).max(axis=(1, 2))
     ceiling = max(float(np.percentile(peaks, 97)), 1e-9)
     gain = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     edged = np.concatenate(([gain[0]], gain, [gain[-1]]))
     gain = np.minimum(np.minimum(edged[:-2], edged[1:-1]), edged[2:])  # a block's neighbours too
-    curve = np.interp(np.arange(n), np.arange(count) * block + block / 2, gain)
+    ends = np.append(gain[1:], gain[-1])                    # each block ramps to the next
+    ramp = np.arange(block, dtype=np.float32) / block
+    curve = (gain[:, None] + (ends - gain)[:, None] * ramp).astype(x.dtype).reshape(-1)[:n]
     return x * curve[:, None]

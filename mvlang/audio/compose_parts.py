@@ -89,6 +89,8 @@ def _kick_pattern(score: Score) -> tuple[Fraction, ...]:
         base = {p for i, p in enumerate(pulses) if i % 2 == 0 and p not in m.backbeats()}
     spare = [p for p in m.grid(m.step) if p not in base and p not in m.backbeats()
              and p - m.step not in m.backbeats() and p != 0]
+    if groove == "backbeat":        # extra kicks lean on beat 1, so the bar's start stays clear
+        spare = [p for p in spare if p < Fraction(m.beats, 2)] or spare
     extra = {"halftime": 3, "breakbeat": 1, "backbeat": 1}.get(groove, 0)
     picks = rng.choice(len(spare), size=min(extra, len(spare)), replace=False) if spare else []
     return tuple(sorted(base | {spare[i] for i in picks}))
@@ -359,7 +361,7 @@ def bass(score: Score) -> list[Note]:
                 if pickup and i == len(grid) - 1 and bar.next_chord != bar.chord:
                     pitch = score.key.pitch(bar.next_chord - 1, 38)
                 out.append(score.note(bar, "bass", p, m.eighth * Fraction(9, 10), pitch,
-                                      (0.95 if p in m.pulses else 0.8) * level, bus="bass"))
+                                      (0.7 + 0.3 * m.accent(p)) * level, bus="bass"))
         elif kind == "reese":
             hits = [Fraction(0)]
             if len(m.pulses) >= 4 and pickup:
@@ -381,7 +383,7 @@ def bass(score: Score) -> list[Note]:
                 end = steps[j + 1][0] if j + 1 < len(steps) else Fraction(m.beats)
                 pitch = score.key.pitch(bar.chord + degree, 36)
                 out.append(score.note(bar, "bass", p, (end - p) * Fraction(4, 5), pitch,
-                                      0.85 * level, bus="bass"))
+                                      (0.95 if p == 0 else 0.75) * level, bus="bass"))
             if bar.next_chord != bar.chord:
                 out.append(score.note(bar, "bass", Fraction(m.beats) - m.eighth, m.eighth,
                                       score.key.pitch(bar.next_chord + 1, 36), 0.5, bus="bass"))
@@ -439,7 +441,7 @@ def chords(score: Score) -> list[Note]:
                 hits = [Fraction(0)] + [p for p in m.offbeats()[1::2]]
             for j, p in enumerate(hits):
                 end = hits[j + 1] if j + 1 < len(hits) else Fraction(m.beats)
-                out += [score.note(bar, "chord", p, end - p, n, 0.45 * level,
+                out += [score.note(bar, "chord", p, end - p, n, (0.5 if p == 0 else 0.4) * level,
                                    _spread(i, len(notes)), "chords") for i, n in enumerate(notes)]
     return out
 
@@ -461,7 +463,7 @@ def _power(score: Score, bar: Bar, level: float) -> list[Note]:
     root = score.key.pitch(bar.chord, 42)
     if bar.role == "drop":
         return [score.note(bar, "chord", p, m.eighth * Fraction(9, 10), root,
-                           (0.9 if p in m.pulses else 0.75) * level, 0.0, "chords")
+                           (0.55 + 0.45 * m.accent(p)) * level, 0.0, "chords")
                 for p in m.grid(m.eighth)]
     if bar.role == "build" or (bar.role == "intro" and bar.second_half):
         return [score.note(bar, "chord_mute", p, m.eighth / 2, root, 0.8 * level, 0.0, "chords")

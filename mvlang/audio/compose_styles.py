@@ -44,9 +44,10 @@ STYLES: dict[str, Style] = {s.name: s for s in (
     Style("deep house", "softer four-on-the-floor, warm sub bass, dark seventh-chord stabs, "
           "electric piano, more room", 122, "F minor", "four", "offbeat", "stabs", "keys",
           sevenths=True, bright=0.35, reverb=0.35, room=2.2, pump=0.35),
-    Style("techno", "hard kick with rumble, rolling sixteenth acid bass, dub chord stabs on "
-          "threes, one chord for long stretches, ride", 130, "F minor", "four", "rolling", "dub",
-          "arp", harmony="static", bright=0.5, drive=0.35, reverb=0.3, room=2.6, pump=0.6),
+    Style("techno", "hard, long, driven kick, rolling sixteenth acid bass, dub chord stabs "
+          "every three sixteenths, one chord for long stretches, ride", 130, "F minor", "four",
+          "rolling", "dub", "arp", harmony="static", bright=0.5, drive=0.35, reverb=0.3,
+          room=2.6, pump=0.6),
     Style("ambient", "no drums but a soft pulse, long slow pads, drone bass, glassy "
           "arpeggios, a large room", 72, "D major", "soft", "drone", "pad", "glass",
           chord_bars=2, harmony="slow", bright=0.3, drive=0.0, reverb=0.6, room=4.5),

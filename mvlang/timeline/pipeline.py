@@ -138,7 +138,7 @@ def _music_seconds(music: M.Music) -> float | None:
         return float(length.amount)
     from mvlang.audio.compose import default_bpm
 
-    bpm = music.bpm if music.bpm is not None else Fraction(default_bpm(music.prompt))
+    bpm = music.bpm if music.bpm is not None else Fraction(default_bpm(music.prompt, music.meter))
     beats = length.amount * (music.meter[0] if length.unit == "bar" else 1)
     return float(beats * 60 / bpm) if length.unit != "f" else float(length.amount / 24)
 
