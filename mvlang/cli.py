@@ -308,8 +308,12 @@ def timeline(file: str, as_json: bool, png: str | None, config_file: str | None,
 
 
 def _where(line, time) -> str:
+    """`bar:beat` of a time, to a hundredth of a beat (so 4.999 reads as the next bar)."""
+    from fractions import Fraction
+
     grid = line.grid
-    bar, beat = grid.bar_beat(grid.position_at(time))
+    position = Fraction(round(grid.position_at(time) * 100), 100)
+    bar, beat = grid.bar_beat(position)
     beat_text = f"{float(beat):.2f}".rstrip("0").rstrip(".")
     return f"{bar}:{beat_text}"
 
