@@ -174,3 +174,25 @@ def test_generated_house_tracked_has_bar_one_at_the_start(tmp_path):
     truth = piece.grid()
     for bar in (1, 5, 9):
         assert abs(float(grid.time_at(grid.position(bar)) - truth.time_at(truth.position(bar)))) < 0.01
+
+
+@pytest.mark.parametrize("make, code", [
+    (lambda p: p.write_bytes(b""), "E3005"),
+    (lambda p: p.write_bytes(b"RIFF....WAVE not really" * 40), "E3006"),
+])
+def test_broken_songs_are_errors_at_the_song_line(tmp_path, make, code):
+    make(tmp_path / "broken.wav")
+    script = tmp_path / "v.mvs"
+    script.write_text('# a comment\nsong "broken.wav" { bpm 120 }\nscene a { prompt "a" }\n')
+    (error,) = resolve_file(script).diagnostics
+    assert error.code == code and error.span.line == 2 and "broken.wav" in error.message
+
+
+def test_downbeat_override_renumbers_the_bars(project):
+    script = project / "downbeat.mvs"
+    script.write_text('song "loop.wav" {\n  downbeat 0:01.25\n}\n'
+                      'scene a { prompt "a" }\nscene b at bar 2 { prompt "b" }\n')
+    resolved = resolve_file(script)
+    assert resolved.ok
+    # bar 1 is now the beat at 1.25 s (the loop's third beat), so bar 2 is two seconds later
+    assert abs(float(resolved.timeline.shots[1].start) - 3.25) < 0.001
