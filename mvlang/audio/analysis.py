@@ -117,7 +117,7 @@ def _text(value) -> str | None:
 
 # The name and version of each tracker, known without importing it (a cache hit
 # must not pay for the tracker's imports); a test keeps them equal to the trackers'.
-TRACKERS = {"mvlang": ("mvlang", "1"), "librosa": ("librosa", "1"),
+TRACKERS = {"mvlang": ("mvlang", "2"), "librosa": ("librosa", "1"),
             "beat-this": ("beat_this", "1"), "beat_this": ("beat_this", "1")}
 
 

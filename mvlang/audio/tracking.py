@@ -4,30 +4,45 @@
 and scipy only (so it does not pay librosa's import):
 
 1. Onset strength (`features.flux`, 10 ms frames) in three band groups:
-   low (kick, bass), mid, high (hats). Tempo is read mostly from low and mid,
-   and beats are placed on low and mid with the high band nearly ignored, so
-   that loud off-beat hats do not pull the beat onto the off-beat.
+   low (kick, bass), mid, high (hats), twice: the rise of the loudness
+   (power ** 0.3, so that a loud kick or snare counts for more than a soft
+   hat) chooses the tempo and the beats, and the rise in dB (every attack
+   alike, sharper) then places each beat exactly. The high band counts for
+   half (a tenth for placing), so that loud off-beat hats do not pull the
+   beat onto the off-beat.
 2. Local tempo: 8 s windows every second; each window scores tempi from 35
    to 320 bpm by the product of a harmonic sum of its autocorrelation (low
    for tempi faster than the pulse) and of its Fourier spectrum (low for
-   slower ones), times a log-normal prior around 120 bpm (what a listener
-   taps, an octave wide). The meter adds one check over the whole song: the
-   beats of a triple meter must group by three (so a fast waltz is not
-   counted in bars), those of a duple one by two. A Viterbi path through the
-   windows lets the tempo glide (ramps) or jump (a step change) at a cost. A
-   `bpm` hint moves the prior's centre to the hint and narrows it to 0.3
-   octave: the detected periodicity in the hint's octave wins, so the hint
-   settles half/double choices without forcing its exact value.
+   slower ones), times a log-normal prior around 110 bpm, 0.8 octave wide
+   (what a listener taps: records played at double time by a wider prior
+   were the commonest error on real music). The meter adds one check over
+   the whole song: the beats of a triple meter must group by three (so a
+   fast waltz is not counted in bars), those of a duple one by two. A
+   Viterbi path through the windows lets the tempo glide (ramps) or jump (a
+   step change) at a cost. A `bpm` hint moves the prior's centre to the hint
+   and narrows it to 0.3 octave: the detected periodicity in the hint's
+   octave wins, so the hint settles half/double choices without forcing its
+   exact value.
 3. Beats: Ellis' dynamic programme (beats on strong onsets, intervals near
-   the local period), then each beat moves to the strongest onset peak within
+   the local period) over the loudness onsets plus the harmonic novelty
+   (chords and bass notes change on beats far more often than between
+   them). If the beats sit on a swung off-beat (the strongest onsets inside
+   the beats come a third of the way along), they move on by a third of a
+   beat (`unswing`). Then each beat moves to the strongest onset peak within
    a small window, with sub-frame (parabolic) precision, the flux's known
    lead (`features.FLUX_LAG`) is added back, and finally the beat is put on
    the sample where its attack starts (`features.attack_times`), where the
    signal shows one clearly.
 4. Downbeat: for each phase of the bar, the harmonic change into its beats
-   (chroma and bass profile, the median over each beat so that drum hits do
-   not count), the low-band onsets and level, and the accent; each cue is
-   standardised and summed per phase, and the strongest phase is beat 1.
+   (chroma and bass profile, read after a 150 ms opening so that drum hits
+   do not count), the low-band onsets (in dB and in loudness) and level; each
+   cue is standardised and summed per phase, and the strongest phase is
+   beat 1.
+
+The constants were set on two benchmarks (bench/beats/README.md): music
+synthesised with exact beats, and real music composed by people (MIDI from
+games and scores, rendered with sampled instruments), with a second set of
+real pieces held out to check them.
 
 Meters. Beats are returned at the meter's counting unit, as `BeatGrid`
 counts them: quarters for 4/4 and 3/4, eighths for 6/8. In compound meters
@@ -38,6 +53,7 @@ are in the counting unit too (a 6/8 at 70 dotted quarters a minute is 210).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -47,11 +63,13 @@ import numpy as np
 from mvlang.audio import features
 
 MIN_BPM, MAX_BPM = 35.0, 320.0
-PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0       # log-normal tempo prior, no hint
+PRIOR_BPM, PRIOR_OCTAVES = 110.0, 0.8       # log-normal tempo prior, no hint
 HINT_OCTAVES = 0.3                           # its width around a hint
 WINDOW_S, WINDOW_HOP_S = 8.0, 1.0            # local tempo windows
-TEMPO_MIX = {"low": 1.0, "mid": 1.0, "high": 0.25}   # band groups read for the tempo
-PHASE_MIX = {"low": 1.0, "mid": 1.0, "high": 0.1}    # ... and for placing beats
+TEMPO_MIX = {"low": 1.0, "mid": 1.0, "high": 0.5}    # loudness flux read for the tempo
+BEAT_MIX = {"low": 0.7, "mid": 1.0, "high": 0.5}     # ... and for choosing the beats
+NOVELTY_WEIGHT = 0.4                         # harmonic novelty, for choosing the beats
+PHASE_MIX = {"low": 1.0, "mid": 1.0, "high": 0.1}    # dB flux, for placing them exactly
 HARMONICS = 4                                # terms of each harmonic sum
 GROUPING_WEIGHT = 1.0                        # weight of the meter's grouping check
 TIGHTNESS = 100.0                            # DP: cost of an interval off the local period
@@ -75,7 +93,7 @@ class Tracker(Protocol):
 # ================================================================ the trackers
 class MvlangTracker:
     name = "mvlang"
-    version = "1"
+    version = "2"
 
     def track(self, samples: np.ndarray, sample_rate: int, *, bpm: float | None = None,
               meter: tuple[int, int] = (4, 4)) -> Tracked:
@@ -155,29 +173,41 @@ def track(samples: np.ndarray, sample_rate: int, *, bpm: float | None = None,
     bands = features.band_power(samples, sample_rate)
     level = bands.log_power()
     groups = features.flux(bands, level)
-    tempo_env = _mix(groups, TEMPO_MIX)
     phase_env = _mix(groups, PHASE_MIX)
     if not phase_env.any():
         return _tracked(np.zeros(0), 0, bpm, bands.duration)
+    loud = features.flux(bands, bands.loudness(0.3))
+    tempo_env = _mix(loud, TEMPO_MIX, standard=True)
+    beat_env = _mix(loud, BEAT_MIX, standard=True) + \
+        NOVELTY_WEIGHT * _standard(novelty(bands, level))
     per_tap = 3 if _compound(meter) else 1
     taps_per_bar = max(1, meter[0] // per_tap)
     hint = None if bpm is None else float(bpm) / per_tap
     grouping = {2: 2, 4: 2, 3: 3}.get(taps_per_bar, 0)
     periods = local_periods(tempo_env, bands.rate, hint, grouping)
-    frames = dp_beats(phase_env / (phase_env.std() + 1e-9), periods)
+    frames = dp_beats(beat_env, periods)
+    frames = unswing(frames, loud["low"] + loud["mid"] + loud["high"])
     times = refine(frames, phase_env, periods, bands.rate) + features.FLUX_LAG
     times = features.attack_times(samples, sample_rate, times)
     times = _trim(times, phase_env, bands.rate)
     if len(times) < 2:
         return _tracked(times, 0, bpm, bands.duration)
-    phase = downbeat_phase(times, taps_per_bar, bands, level, groups, phase_env)
+    phase = downbeat_phase(times, taps_per_bar, bands, level, groups, loud)
     if per_tap > 1:
         times = subdivide(times, per_tap, bands.duration)
     return _tracked(times, phase * per_tap, bpm, bands.duration)
 
 
-def _mix(groups: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    return sum(weight * groups[name] for name, weight in weights.items())
+def _mix(groups: dict[str, np.ndarray], weights: dict[str, float],
+         standard: bool = False) -> np.ndarray:
+    """The weighted sum of band groups' envelopes (each first divided by its standard
+    deviation when `standard`)."""
+    scale = _standard if standard else (lambda env: env)
+    return sum(weight * scale(groups[name]) for name, weight in weights.items())
+
+
+def _standard(env: np.ndarray) -> np.ndarray:
+    return env / (env.std() + 1e-9)
 
 
 def _compound(meter: tuple[int, int]) -> bool:
@@ -331,6 +361,35 @@ def dp_beats(env: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNESS)
     return np.asarray(beats[::-1])
 
 
+def unswing(frames: np.ndarray, env: np.ndarray) -> np.ndarray:
+    """Beats moved from a swung off-beat to the beat, where they were on the off-beat.
+
+    In swing the off-beat falls two thirds of the way to the next beat, and
+    it is often louder than the beat (comping, ride and hi-hat accents), so
+    the beats can lock onto it. Then the strongest onsets between two beats
+    come a third of the way along (the true beat) and little comes at a half
+    or at two thirds; on the true beats it is the other way round (the
+    off-beat at two thirds). Where the onsets at a third are clearly the
+    strongest inside the beats, every beat moves on by a third of its interval."""
+    from scipy.ndimage import maximum_filter1d
+
+    if len(frames) < 8:
+        return frames
+    env = maximum_filter1d(env, 5, mode="nearest")
+    gaps = np.diff(frames).astype(float)
+
+    def at(fraction: float) -> float:
+        pos = np.round(frames[:-1] + gaps * fraction).astype(int)
+        return float(env[np.clip(pos, 0, len(env) - 1)].mean())
+
+    on, third, half, two_thirds = at(0.0), at(1 / 3), at(0.5), at(2 / 3)
+    if third < 2.0 * max(half, two_thirds) or third < 0.5 * on:
+        return frames
+    shift = np.append(gaps, gaps[-1]) / 3
+    moved = np.round(frames + shift).astype(int)
+    return moved[moved < len(env)]
+
+
 def refine(frames: np.ndarray, env: np.ndarray, periods: np.ndarray, rate: float) -> np.ndarray:
     """Each beat moved to the strongest onset peak near it, favouring the nearest (seconds,
     sub-frame): within 50 ms, and never more than an eighth of the period."""
@@ -373,8 +432,9 @@ def subdivide(times: np.ndarray, parts: int, duration: float) -> np.ndarray:
 # ---------------------------------------------------------------- downbeats
 def downbeat_phase(times: np.ndarray, per_bar: int, bands: features.BandPower,
                    level: np.ndarray, groups: dict[str, np.ndarray],
-                   phase_env: np.ndarray) -> int:
-    """Index (0..per_bar-1) of the first beat that starts a bar."""
+                   loud: dict[str, np.ndarray]) -> int:
+    """Index (0..per_bar-1) of the first beat that starts a bar: `groups` is the flux of
+    `level` (dB), `loud` that of the loudness."""
     if per_bar <= 1 or len(times) < per_bar:
         return 0
     rate = bands.rate
@@ -383,7 +443,7 @@ def downbeat_phase(times: np.ndarray, per_bar: int, bands: features.BandPower,
     cues = [
         (1.0, _change(frames, bands, level)),
         (0.5, _at_beats(groups["low"], frames, rate)),
-        (0.5, _at_beats(phase_env, frames, rate)),
+        (0.5, _at_beats(loud["low"], frames, rate)),
         (0.5, _low_level(frames, bands, level)),
     ]
     total = np.zeros(len(times))
@@ -406,15 +466,19 @@ def _low_level(frames: np.ndarray, bands: features.BandPower, level: np.ndarray)
     return _span_means(low[None, :], frames, frames + np.maximum(1, (ends - frames) // 2))[0]
 
 
-def _change(frames: np.ndarray, bands: features.BandPower, level: np.ndarray) -> np.ndarray:
-    """Harmonic change into each beat: the cosine distance of this beat's chroma, and of its
-    bass profile, from the previous beat's. Both are read after a 150 ms opening in time
-    (a minimum, then a maximum filter), which keeps held notes and cymbals and flattens
-    short drum hits, so that a snare on 2 and 4 is not taken for a change of harmony."""
+def _harmony(bands: features.BandPower, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(chroma[12, frame], bass profile[band, frame]), both read after a 150 ms opening in
+    time (a minimum, then a maximum filter), which keeps held notes and cymbals and
+    flattens short drum hits, so that a snare is not taken for a change of harmony. The
+    last result is kept (the beats and the downbeat both read it)."""
     from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
+    cached = _HARMONY.get("last")
+    if cached and cached[0]() is bands and cached[1]() is level:
+        return cached[2]
+    width = max(1, round(0.15 * bands.rate))
+
     def held(rows: np.ndarray) -> np.ndarray:
-        width = max(1, round(0.15 * bands.rate))
         return maximum_filter1d(minimum_filter1d(rows, width, axis=1), width, axis=1)
 
     centre = np.sqrt(bands.low_hz * bands.high_hz)
@@ -422,9 +486,36 @@ def _change(frames: np.ndarray, bands: features.BandPower, level: np.ndarray) ->
     pitch_class = np.round(12 * np.log2(centre[pitched] / 440.0)).astype(int) % 12
     fold = np.zeros((12, int(pitched.sum())), np.float32)
     fold[pitch_class, np.arange(pitched.sum())] = 1.0
+    result = (held(fold @ bands.power[pitched]), held(level[bands.group("bass")]))
+    _HARMONY["last"] = (weakref.ref(bands), weakref.ref(level), result)
+    return result
+
+
+_HARMONY: dict = {}
+
+
+def novelty(bands: features.BandPower, level: np.ndarray, span: float = 0.2) -> np.ndarray:
+    """Harmonic novelty at each frame: the cosine distance between the mean chroma over the
+    `span` seconds before and after it, plus the same for the bass profile. Chords and
+    bass notes change on beats far more often than between them."""
+    chroma, bass = _harmony(bands, level)
+    width = max(1, round(span * bands.rate))
+    out = np.zeros(level.shape[1])
+    frames = np.arange(level.shape[1])
+    before, after = np.maximum(frames - width, 0), np.minimum(frames + width, len(frames))
+    for rows in (chroma, bass):
+        out += _cosine_distance(_span_means(rows, before, np.maximum(frames, 1)),
+                                _span_means(rows, frames, after))
+    return out
+
+
+def _change(frames: np.ndarray, bands: features.BandPower, level: np.ndarray) -> np.ndarray:
+    """Harmonic change into each beat: the cosine distance of this beat's chroma, and of its
+    bass profile, from the previous beat's (see `_harmony`)."""
+    held_chroma, held_bass = _harmony(bands, level)
     ends = np.maximum(np.append(frames[1:], level.shape[1]), frames + 1)
-    chroma = _span_means(fold @ held(bands.power[pitched]), frames, ends)
-    bass = _span_means(held(level[bands.group("bass")]), frames, ends)
+    chroma = _span_means(held_chroma, frames, ends)
+    bass = _span_means(held_bass, frames, ends)
     change = np.zeros(len(frames))
     change[1:] = _cosine_distance(chroma[:, 1:], chroma[:, :-1]) + \
         _cosine_distance(bass[:, 1:], bass[:, :-1])
