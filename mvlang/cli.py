@@ -193,6 +193,18 @@ def _parse_meter(value: str) -> tuple[int, int]:
     return beats, unit
 
 
+def _need_audio() -> None:
+    """Stop with an install hint when the audio extra is missing (not an internal error)."""
+    import importlib.util
+
+    missing = [m for m in ("numpy", "scipy", "soundfile", "av")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        click.echo(f"error: this command needs the audio packages ({', '.join(missing)} "
+                   "missing): pip install \"mvlang[audio]\"", err=True)
+        sys.exit(1)
+
+
 def _user_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mvlang"
@@ -221,6 +233,7 @@ def beats(audio: str, bpm: str, meter: str, as_json: bool, plot: str | None, tra
     One beat a line; --json adds downbeats, bar numbers and the tempo curve.
     A second run on the same file reads the cached analysis.
     """
+    _need_audio()
     from mvlang.audio.analysis import AnalysisCache, analyse_file
     from mvlang.audio.errors import AudioError
 
@@ -281,6 +294,7 @@ def timeline(file: str, as_json: bool, png: str | None, config_file: str | None,
     The song is analysed (or read from the cache in .mvlang/ next to the
     script); generated music is composed, with its grid known exactly.
     """
+    _need_audio()
     from mvlang.config import ConfigError, load_config
     from mvlang.timeline.pipeline import resolve_file
 
