@@ -177,7 +177,6 @@ def complete_start(beats: list[float], first: int, per_bar: int) -> tuple[list[f
 def analyse_samples(samples, sample_rate: int, *, bpm=None, meter=(4, 4),
                     tracker: str = "mvlang", checkpoint: Path | None = None) -> Analysis:
     """Track beats and measure onsets and envelopes of mono samples."""
-    from mvlang.audio.features import envelopes, onsets
     from mvlang.audio.tracking import make_tracker
 
     engine = make_tracker(tracker, checkpoint)
@@ -188,8 +187,15 @@ def analyse_samples(samples, sample_rate: int, *, bpm=None, meter=(4, 4),
                                   meter[0])
     grid = BeatGrid.from_seconds(beats, sample_rate, beats_per_bar=meter[0],
                                  beat_unit=meter[1], first_downbeat=first, duration=duration)
+    return measure(samples, sample_rate, grid, float(tracked.tempo),
+                   f"{engine.name} {engine.version}")
+
+
+def measure(samples, sample_rate: int, grid: BeatGrid, tempo: float, source: str) -> Analysis:
+    """The analysis of mono samples on a known grid: onsets and the `react` envelopes."""
+    from mvlang.audio.features import envelopes, onsets
+
     curves = envelopes(samples, sample_rate, ENVELOPE_RATE)
-    return Analysis(grid, float(tracked.tempo),
-                    tuple(float(t) for t in onsets(samples, sample_rate)),
+    return Analysis(grid, tempo, tuple(float(t) for t in onsets(samples, sample_rate)),
                     {k: tuple(float(x) for x in curves[k]) for k in SIGNALS},
-                    ENVELOPE_RATE, f"{engine.name} {engine.version}")
+                    ENVELOPE_RATE, source)

@@ -144,15 +144,11 @@ def _music_seconds(music: M.Music) -> float | None:
 
 
 def _analyse_composition(composition) -> Analysis:
-    from mvlang.audio.analysis import ENVELOPE_RATE, SIGNALS
-    from mvlang.audio.features import envelopes, onsets
+    from mvlang.audio.analysis import measure
 
     mono = composition.samples.mean(axis=1) if composition.samples.ndim == 2 else composition.samples
-    curves = envelopes(mono, composition.sample_rate, ENVELOPE_RATE)
-    return Analysis(composition.grid(), float(composition.bpm),
-                    tuple(float(t) for t in onsets(mono, composition.sample_rate)),
-                    {k: tuple(float(x) for x in curves[k]) for k in SIGNALS}, ENVELOPE_RATE,
-                    f"composer {composition.style}")
+    return measure(mono, composition.sample_rate, composition.grid(), float(composition.bpm),
+                   f"composer {composition.style}")
 
 
 def _text(value) -> str | None:
