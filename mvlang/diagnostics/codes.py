@@ -297,6 +297,24 @@ here: `beat-this` needs the `beat-this` package and a local checkpoint file
 named by `checkpoint`. Nothing is downloaded. Remove the setting to use
 mvlang's own tracker.
 """),
+    "E3009": _page("file outside the script's folder", """
+A script may only read files in its own folder or below it, so that a
+project is self-contained (it builds the same from a checkout) and a script
+from someone else cannot read your files. Copy the file into the project, or
+build with `mvlang build --allow-outside` when you mean it.
+"""),
+    "E3010": _page("output would overwrite an input", """
+`mvlang build` never writes over the script or a file the script reads (its
+song, images, footage). The video goes to `FILE.mp4` next to the script, or
+where `-o` says; choose another name, ending in .mp4.
+"""),
+    "E3011": _page("a build task failed", """
+One task of the build (painting a keyframe, rendering a shot, mixing the
+audio) failed. The message says which scene and why. The tasks that do not
+depend on it still ran and are cached, so fixing the cause and building
+again only redoes what is missing. `mvlang build -v` prints the traceback
+for a bug report.
+"""),
     "W0001": _page("scene stretched by the next anchor", """
 The scene after this one is anchored later than this scene's written
 `length` ends, so this scene is stretched to meet it. Remove the `length` to
@@ -317,6 +335,13 @@ Nothing that the import brings in is used.
     "W0006": _page("sound after the end", """
 The sound starts after the video ends, so it is left out. A sound that
 starts before the end and runs past it is cut at the end.
+"""),
+    "W0007": _page("not rendered by this backend yet", """
+The backend the build uses does not render this feature yet (the preview
+backend learns the infinite zoom, morph, whip, `react`, effects, footage,
+images and sound effects in a later release). The video is built without it:
+a transition it cannot draw becomes a crossfade. The script is valid; its
+timing is unchanged.
 """),
     "W0005": _page("unexpected file type", """
 The file's extension is not one mvlang reads for this use. Audio: wav, flac,

@@ -39,15 +39,17 @@ VIDEO_TYPES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif"}
 
 
 def check_file(path: str | Path, world: World | None = None, name: str | None = None,
-               text: str | None = None) -> CheckResult:
-    """Check the script at `path` (its text may be given, as an editor buffer)."""
+               text: str | None = None, allow_outside: bool = False) -> CheckResult:
+    """Check the script at `path` (its text may be given, as an editor buffer).
+
+    Files the script names must lie in its folder's tree unless `allow_outside`."""
     world = world or FileWorld()
     name = name or str(path)
     sink = Sink(name)
     loaded = load(Path(path), name, world, sink, text)
     if loaded.main is None or sink.has_errors:
         return CheckResult(None, sink.sorted(), loaded.sources, loaded.main)
-    ctx = Context(loaded.main, sink, world, Values(sink, name))
+    ctx = Context(loaded.main, sink, world, Values(sink, name), allow_outside=allow_outside)
     for check_pass in PASSES:
         check_pass(ctx)
     program = None if sink.has_errors else _program(ctx)
@@ -127,7 +129,13 @@ def check_files(ctx: Context) -> None:
         target = Path(os.path.normpath(base / path))
         found = ctx.world.kind(target)
         noun = {"audio": "audio file", "image": "image", "video": "video file"}[kind]
-        if found is None:
+        if not ctx.allow_outside and (Path(path).is_absolute() or
+                                      not target.is_relative_to(Path(os.path.normpath(base)))):
+            ctx.error("E3009", f"the {noun} `{path}` is outside the script's folder", span,
+                      "leaves the folder", file=file,
+                      hints=["copy the file into the script's folder (or below it), or build "
+                             "with `--allow-outside`"])
+        elif found is None:
             folder = ctx.world.listdir(target.parent)
             guess = closest(target.name, folder)
             ctx.error("E3001", f"{noun} `{path}` not found", span, "no such file", file=file,

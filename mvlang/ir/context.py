@@ -61,6 +61,7 @@ class Context:
     cues: list[M.Cue] = field(default_factory=list)
     presets: dict[str, M.Transition] = field(default_factory=dict)
     files: list[tuple[str, str, Span, str]] = field(default_factory=list)  # kind, path, span, file
+    allow_outside: bool = False    # files outside the script's folder tree are allowed
 
     @property
     def name(self) -> str:
