@@ -1,0 +1,157 @@
+"""The local executor: a ready queue over a process pool on this machine.
+
+Tasks start as soon as their inputs are done, up to `jobs` at a time. A task
+that fails is reported and the tasks that read it are skipped; every other
+task still runs and is cached. With `jobs == 1` tasks run in this process (no
+pool to start). A worker process that dies (killed, out of memory) loses the
+tasks running in the pool; each gets one more try in a fresh pool. Ctrl-C
+stops the workers; every task finished so far is already in the store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from mvlang.cache.store import Store
+from mvlang.execute.base import Event, Outcome, Runner, run_one
+from mvlang.plan.graph import Task
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from this process where the system allows (they start at
+    once and need no importable `__main__`), spawned elsewhere."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and \
+        sys.platform.startswith("linux") else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts,
+                               mp_context=multiprocessing.get_context(method))
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the build, which stops them (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now: a task cut short leaves only a temporary folder,
+    which the next build removes."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+
+
+def _priorities(tasks: Sequence[Task], readers: dict[str, list[str]]) -> dict[str, tuple]:
+    """Sort keys for the ready queue: the longest estimated chain of work still to
+    come after a task first (so long shots start early and the pool does not end
+    waiting on one), then the plan's order."""
+    rank: dict[str, float] = {}
+    for task in reversed(tasks):             # readers come after what they read
+        rank[task.key] = task.cost + max((rank[r] for r in readers[task.key]), default=0.0)
+    return {t.key: (-rank[t.key], i) for i, t in enumerate(tasks)}
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class LocalExecutor:
+    def __init__(self, jobs: int | None = None):
+        self.jobs = max(1, jobs or default_jobs())
+
+    def run(self, tasks: Sequence[Task], store: Store, runner: Runner,
+            on_event: Callable[[Event], None]) -> Outcome:
+        outcome = Outcome()
+        todo = {t.key: t for t in tasks}
+        waiting = {t.key: {k for _, k in t.inputs if k in todo} for t in tasks}
+        readers: dict[str, list[str]] = {k: [] for k in todo}
+        for t in tasks:
+            for _, k in t.inputs:
+                if k in todo:
+                    readers[k].append(t.key)
+        order = _priorities(tasks, readers)
+        ready = sorted((k for k in todo if not waiting[k]), key=order.__getitem__)
+
+        def finish(key: str, status: str, seconds: float, message: str, detail: str) -> None:
+            task = todo[key]
+            if status == "done":
+                outcome.done.append(key)
+                on_event(Event("done", task, seconds))
+                for reader in readers[key]:
+                    waiting[reader].discard(key)
+                    if not waiting[reader]:
+                        ready.append(reader)
+                ready.sort(key=order.__getitem__)
+                return
+            event = Event("failed", task, seconds, message, detail)
+            outcome.failed[key] = event
+            on_event(event)
+            stack = list(readers[key])
+            while stack:
+                reader = stack.pop()
+                if reader in outcome.skipped:
+                    continue
+                outcome.skipped.append(reader)
+                on_event(Event("skipped", todo[reader], error=task.label or task.kind))
+                stack.extend(readers[reader])
+
+        root = str(store.root)
+        if self.jobs == 1:
+            try:
+                while ready:
+                    key = ready.pop(0)
+                    on_event(Event("start", todo[key]))
+                    finish(key, *run_one(todo[key], root, runner))
+            except KeyboardInterrupt:
+                outcome.interrupted = True
+            return outcome
+
+        running: dict[Future, str] = {}
+        retried: set[str] = set()
+        workers = min(self.jobs, max(1, len(todo)))
+        pool = _pool(workers)
+        try:
+            while ready or running:
+                while ready and len(running) < self.jobs:
+                    key = ready.pop(0)
+                    on_event(Event("start", todo[key]))
+                    running[pool.submit(run_one, todo[key], root, runner)] = key
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in finished:
+                    key = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        # a worker died (killed, out of memory): every task running in
+                        # the pool is lost with it. Each gets one more try in a new pool.
+                        broken = True
+                        if key in retried:
+                            result = ("failed", 0.0,
+                                      "the worker process running it died twice", "")
+                        else:
+                            retried.add(key)
+                            ready.insert(0, key)
+                            continue
+                    finish(key, *result)
+                if broken:
+                    for future, key in list(running.items()):
+                        running.pop(future)
+                        ready.insert(0, key)
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = _pool(workers)
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+            _stop(pool)
+        else:
+            pool.shutdown(wait=True)
+        return outcome
