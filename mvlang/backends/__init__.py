@@ -1,0 +1,1 @@
+"""Backends: the generative tasks behind small protocols."""
