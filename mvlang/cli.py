@@ -5,6 +5,10 @@
     mvlang explain [CODE]    the page for a diagnostic code
     mvlang beats AUDIO       beat times of an audio file (and a picture of them)
     mvlang timeline FILE     the resolved timeline of a script
+    mvlang plan FILE         the tasks a build would run, before anything runs
+    mvlang build FILE        the video: FILE.mp4 next to the script
+    mvlang takes FILE SCENE  a contact sheet of a scene's takes
+    mvlang cache ls|gc|clear|verify   the build cache
     mvlang completion SHELL  a shell completion script
 
 Exit codes: 0 success; 1 errors found (or warnings with --strict, or files
@@ -194,14 +198,15 @@ def _parse_meter(value: str) -> tuple[int, int]:
 
 
 def _need_audio() -> None:
-    """Stop with an install hint when the audio extra is missing (not an internal error)."""
+    """Stop with an install hint when a package the build needs is missing (an
+    install that skipped dependencies), not with an internal error."""
     import importlib.util
 
-    missing = [m for m in ("numpy", "scipy", "soundfile", "av")
+    missing = [m for m in ("numpy", "scipy", "soundfile", "av", "PIL", "rich")
                if importlib.util.find_spec(m) is None]
     if missing:
-        click.echo(f"error: this command needs the audio packages ({', '.join(missing)} "
-                   "missing): pip install \"mvlang[audio]\"", err=True)
+        click.echo(f"error: this command needs packages that are missing ({', '.join(missing)}):"
+                   " pip install --upgrade mvlang", err=True)
         sys.exit(1)
 
 
@@ -408,6 +413,16 @@ def completion(shell: str) -> None:
 
     completer = get_completion_class(shell)(cli, {}, "mvlang", "_MVLANG_COMPLETE")
     click.echo(completer.source())
+
+
+def _register() -> None:
+    from mvlang.cli_build import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register()
 
 
 def report_internal_error(error: BaseException) -> int:

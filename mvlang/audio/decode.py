@@ -79,9 +79,9 @@ def _decode_av(path: Path):
 
     try:
         import av
-    except ImportError as error:  # pragma: no cover - av is a dependency of the audio extra
+    except ImportError as error:  # pragma: no cover - av is a dependency of mvlang
         raise AudioError("E3006", f"`{path.name}` needs PyAV to decode",
-                         'install it with `pip install "mvlang[audio]"`') from error
+                         'reinstall mvlang: `pip install --upgrade mvlang`') from error
     chunks, rate = [], 0
     try:
         with av.open(str(path)) as container:

@@ -41,9 +41,10 @@ class Resolved:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def resolve_file(path: Path, config: Config | None = None, name: str | None = None) -> Resolved:
+def resolve_file(path: Path, config: Config | None = None, name: str | None = None,
+                 allow_outside: bool = False) -> Resolved:
     path = Path(path)
-    check = check_file(path, name=name)
+    check = check_file(path, name=name, allow_outside=allow_outside)
     if not check.ok:
         return Resolved(check, diagnostics=check.diagnostics)
     program = check.program
@@ -121,13 +122,19 @@ def music_analysis(program: M.Program, cache: AnalysisCache) -> Analysis:
 
 def render_music(program: M.Program):
     """The composition for the program's `music`, at the take it picks."""
+    return compose_spec(music_spec(program))
+
+
+def compose_spec(spec: dict):
+    """The composition a `music_spec` describes (the build's music task runs this)."""
     from mvlang.audio.compose import compose
 
-    spec = music_spec(program)
-    music: M.Music = program.audio
-    return compose(music.prompt, bpm=music.bpm, key=music.key,
-                   length=_music_seconds(music), meter=music.meter, seed=spec["seed"],
-                   take=music.pick)
+    length = spec["length"]
+    music = M.Music(spec["prompt"], bpm=None if spec["bpm"] is None else Fraction(spec["bpm"]),
+                    key=spec["key"], meter=tuple(spec["meter"]), pick=spec["take"],
+                    length=None if length is None else T.Duration(Fraction(length[0]), length[1]))
+    return compose(music.prompt, bpm=music.bpm, key=music.key, length=_music_seconds(music),
+                   meter=music.meter, seed=spec["seed"], take=music.pick)
 
 
 def _music_seconds(music: M.Music) -> float | None:
