@@ -1,0 +1,359 @@
+"""`mvlang build`: script -> timeline -> plan -> execute -> the video.
+
+    prepare()  check, analyse the audio, resolve, plan; nothing is generated
+    build()    run what is not cached, publish `FILE.mp4`, write the lock file
+
+A build with nothing changed resolves, plans, finds the final video cached and
+the published file up to date, and stops: no heavy library is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mvlang.cache.store import Store
+from mvlang.config import Config, load_config
+from mvlang.diagnostics import Diagnostic, Sink
+from mvlang.execute.base import Event, Outcome
+from mvlang.plan.graph import Graph, Task
+from mvlang.plan.planner import Options, Plan, plan
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    draft: bool = False
+    captions: bool = False
+    backend: str = "preview"
+    jobs: int | None = None
+    output: Path | None = None
+    cache_dir: Path | None = None
+    config: Path | None = None
+    allow_outside: bool = False
+
+    def plan_options(self) -> Options:
+        return Options(draft=self.draft, captions=self.captions, backend=self.backend)
+
+
+@dataclass
+class Prepared:
+    script: Path
+    resolved: object                 # timeline.pipeline.Resolved
+    plan: Plan | None
+    store: Store | None
+    output: Path | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    options: BuildOptions = field(default_factory=BuildOptions)
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def graph(self) -> Graph:
+        return self.plan.graph
+
+    def cached(self) -> set[str]:
+        return {key for key in self.graph.tasks if self.store.has(key)}
+
+
+@dataclass
+class BuildResult:
+    prepared: Prepared
+    outcome: Outcome | None = None
+    ran: list[Task] = field(default_factory=list)
+    output: Path | None = None
+    published: bool = False          # False: the output was already up to date
+    lock: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.prepared.ok and (self.outcome is None or self.outcome.ok) \
+            and self.output is not None
+
+
+def output_path(script: Path, options: BuildOptions) -> Path:
+    if options.output is not None:
+        return Path(options.output)
+    return script.with_suffix(".draft.mp4" if options.draft else ".mp4")
+
+
+def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
+    """Everything before generation: diagnostics, the plan, the store."""
+    from mvlang.timeline.pipeline import resolve_file
+
+    script = Path(script)
+    config: Config = load_config(script.parent, options.config)
+    if options.cache_dir is not None:
+        config = Config(config.root, Path(options.cache_dir), config.tracker, config.checkpoint,
+                        config.file)
+    resolved = resolve_file(script, config, allow_outside=options.allow_outside)
+    diagnostics = list(resolved.diagnostics)
+    if not resolved.ok or resolved.timeline is None:
+        return Prepared(script, resolved, None, None, None, diagnostics)
+    program = resolved.check.program
+    sink = Sink(program.file)
+    the_plan = plan(program, resolved.timeline, script, options.plan_options(), sink)
+    diagnostics += _dedupe(sink.items)
+    output = output_path(script, options)
+    _check_output(output, script, the_plan)
+    return Prepared(script, resolved, the_plan, Store(config.cache_dir), output, diagnostics,
+                    options)
+
+
+def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in items:
+        if (d.code, d.file, d.span, d.message) not in seen:
+            seen.add((d.code, d.file, d.span, d.message))
+            out.append(d)
+    return out
+
+
+class BuildError(Exception):
+    """A problem with how the build was asked for (not with the script's text):
+    shown as `error[CODE]: message` with a hint."""
+
+    def __init__(self, code: str, message: str, hint: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+def _check_output(output: Path, script: Path, the_plan: Plan) -> None:
+    """A build never writes over the script or a file it reads."""
+    target = _real(output)
+    for path in [script, *the_plan.inputs]:
+        if _real(path) == target:
+            what = "the script itself" if path == script else f"its input `{path.name}`"
+            raise BuildError("E3010", f"the output `{output}` would overwrite {what}",
+                             "choose another file with `-o`")
+    if target.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+        raise BuildError("E3010", f"the output `{output}` is not an .mp4 file",
+                         "choose a file name ending in .mp4 with `-o`")
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+# -- running -------------------------------------------------------------------
+def to_run(prepared: Prepared) -> list[Task]:
+    """The tasks this build must run. Cached inputs of those tasks are verified
+    first; a corrupt entry is removed and joins the tasks to run."""
+    graph, store = prepared.graph, prepared.store
+    while True:
+        cached = prepared.cached()
+        needed = graph.needed(cached)
+        corrupt = [key for task in needed for _, key in task.inputs
+                   if key in cached and store.get(key) is None]
+        if not corrupt:
+            return needed
+
+
+def build(script: Path, options: BuildOptions = BuildOptions(), executor=None,
+          on_event: Callable[[Event], None] = lambda event: None,
+          prepared: Prepared | None = None) -> BuildResult:
+    from mvlang.execute.local import LocalExecutor
+
+    prepared = prepared or prepare(script, options)
+    result = BuildResult(prepared)
+    if not prepared.ok:
+        return result
+    store = prepared.store
+    store.clean_stale()
+    executor = executor or LocalExecutor(options.jobs)
+    for _attempt in range(3):
+        needed = to_run(prepared)
+        if needed:
+            from mvlang.build.tasks import run_task
+
+            outcome = executor.run(needed, store, run_task, on_event)
+            result.outcome = outcome
+            result.ran += [prepared.graph[k] for k in outcome.done]
+            if not outcome.ok:
+                return result
+        root = prepared.graph.root
+        if _up_to_date(prepared):
+            result.output = prepared.output
+            break
+        entry = store.get(root)           # verified: a corrupt final video is built again
+        if entry is None:
+            continue
+        _publish(prepared, entry)
+        result.output, result.published = prepared.output, True
+        break
+    store.record_root(str(_real(prepared.script)), list(prepared.graph.tasks))
+    if not options.draft:        # a draft's lock would say a smaller size: it keeps none
+        result.lock = write_lock(prepared)
+    return result
+
+
+# -- publishing ----------------------------------------------------------------
+def script_digest(script: Path) -> str:
+    return hashlib.sha256(Path(script).read_bytes()).hexdigest()
+
+
+def _record_file(prepared: Prepared) -> Path:
+    name = hashlib.sha256(str(_real(prepared.output)).encode()).hexdigest()[:16]
+    return prepared.store.root / "outputs" / f"{name}.json"
+
+
+def _state(prepared: Prepared) -> dict | None:
+    try:
+        stat = prepared.output.stat()
+    except OSError:
+        return None
+    return {"root": prepared.graph.root, "script": script_digest(prepared.script),
+            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _up_to_date(prepared: Prepared) -> bool:
+    """Whether the published video is this build's, untouched since: no work at all."""
+    try:
+        recorded = json.loads(_record_file(prepared).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return recorded == _state(prepared)
+
+
+def _publish(prepared: Prepared, entry) -> None:
+    """Copy the final video to the output with the script's hash in its metadata,
+    through a temporary file and a rename: the output is whole or untouched."""
+    from mvlang.build.tasks import OUTPUT
+    from mvlang.media.encode import mux
+
+    output = prepared.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    part = output.with_name(f".{output.name}.{os.getpid()}.part")
+    final = entry.file(OUTPUT["mux"])
+    metadata = dict(prepared.graph[prepared.graph.root].params["metadata"])
+    metadata.update({"mvlang_script": f"sha256:{script_digest(prepared.script)}",
+                     "mvlang_graph": prepared.graph.root,
+                     "title": prepared.resolved.check.program.video.title
+                     or prepared.script.stem})
+    try:
+        mux(final, final, part, metadata)     # a copy of both streams, with the metadata
+        os.replace(part, output)
+    finally:
+        if part.exists():
+            part.unlink()
+    record = _record_file(prepared)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(_state(prepared)), encoding="utf-8")
+
+
+# -- the lock file ---------------------------------------------------------------
+def lock_path(script: Path) -> Path:
+    return Path(script).with_suffix(".lock")
+
+
+def lock_data(prepared: Prepared) -> dict:
+    from fractions import Fraction
+
+    from mvlang import __version__
+    from mvlang.plan.planner import backend_versions
+
+    resolved = prepared.resolved
+    program = resolved.check.program
+    analysis = resolved.analysis
+    grid = resolved.timeline.grid
+
+    def seconds(value: Fraction) -> str:
+        return f"{float(value):.6f}"
+
+    audio = program.audio
+    scenes = {}
+    for scene in program.scenes:
+        keys = prepared.plan.keyframes[scene.name]
+        scenes[scene.name] = {"seed": prepared.plan.seeds[scene.name], "takes": scene.takes,
+                              "pick": scene.pick, "keyframe": keys[scene.pick - 1]}
+    return {
+        "mvlang": __version__,
+        "backends": backend_versions(),
+        "audio": {"kind": "music" if hasattr(audio, "prompt") else "song",
+                  "source": audio.prompt if hasattr(audio, "prompt") else audio.path,
+                  "tracker": getattr(analysis, "tracker", None),
+                  "tempo": f"{analysis.tempo:.3f}",
+                  "meter": f"{grid.beats_per_bar}/{grid.beat_unit}",
+                  "first_downbeat": seconds(grid.beats[grid.first_downbeat]),
+                  "beats": [seconds(b) for b in grid.beats]},
+        "video": {"frames": resolved.timeline.frame_count,
+                  "duration": seconds(resolved.timeline.duration),
+                  "size": f"{prepared.plan.codec.width}x{prepared.plan.codec.height}",
+                  "fps": str(prepared.plan.codec.fps)},
+        "scenes": scenes,
+        "final": prepared.graph.root,
+    }
+
+
+def write_lock(prepared: Prepared) -> Path:
+    """The lock file next to the script; rewritten only when what it records changed."""
+    path = lock_path(prepared.script)
+    text = json.dumps(lock_data(prepared), indent=2, sort_keys=True) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except OSError:
+        pass
+    part = path.with_name(f".{path.name}.part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
+    return path
+
+
+# -- takes -----------------------------------------------------------------------
+def contact_sheet(prepared: Prepared, scene: str, target: Path, executor=None) -> Outcome | None:
+    """Paint (or take from the cache) every take of `scene` and lay them out in a
+    grid, numbered, the picked one framed. Returns the outcome of any painting."""
+    from mvlang.build.tasks import OUTPUT, run_task
+    from mvlang.execute.local import LocalExecutor
+
+    keys = prepared.plan.keyframes[scene]
+    missing = [prepared.graph[k] for k in keys if not prepared.store.has(k)]
+    outcome = None
+    if missing:
+        outcome = (executor or LocalExecutor(prepared.options.jobs)).run(
+            missing, prepared.store, run_task, lambda event: None)
+        if not outcome.ok:
+            return outcome
+    program = prepared.resolved.check.program
+    pick = next(s.pick for s in program.scenes if s.name == scene)
+    stills = [prepared.store.get(k).file(OUTPUT["keyframe"]) for k in keys]
+    _write_sheet(stills, pick, scene, target)
+    return outcome
+
+
+def _write_sheet(stills: list[Path], pick: int, scene: str, target: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    count = len(stills)
+    columns = min(count, 4)
+    rows = (count + columns - 1) // columns
+    width = 480
+    with Image.open(stills[0]) as first:
+        height = round(width * first.height / first.width)
+    pad, label = 12, 28
+    sheet = Image.new("RGB", (pad + columns * (width + pad), pad + rows * (height + label + pad)),
+                      (24, 24, 28))
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=18)
+    for index, path in enumerate(stills):
+        x = pad + (index % columns) * (width + pad)
+        y = pad + (index // columns) * (height + label + pad)
+        with Image.open(path) as image:
+            sheet.paste(image.convert("RGB").resize((width, height), Image.LANCZOS), (x, y))
+        picked = index + 1 == pick
+        if picked:
+            draw.rectangle([x - 4, y - 4, x + width + 3, y + height + 3], outline=(255, 200, 40),
+                           width=4)
+        draw.text((x, y + height + 6), f"{scene} take {index + 1}"
+                  + ("  (picked)" if picked else ""), fill=(255, 200, 40) if picked else
+                  (220, 220, 220), font=font)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(f".{target.name}.part.png")
+    sheet.save(part)
+    os.replace(part, target)

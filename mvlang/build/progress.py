@@ -1,0 +1,102 @@
+"""What a build shows while it runs.
+
+On a terminal: one live progress bar (tasks done of all, the scenes being
+worked on, elapsed time and the time left, weighted by each task's estimated
+cost). Elsewhere (a log, CI): one line per finished task, which is also the
+build log that says what ran.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from mvlang.execute.base import Event
+
+
+class LineLog:
+    """One line per finished, failed or skipped task."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, verbose: bool = False):
+        self.total, self.count = total, 0
+        self.stream = stream or sys.stderr
+        self.verbose = verbose
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def __call__(self, event: Event) -> None:
+        if event.kind == "start":
+            return
+        self.count += 1
+        width = len(str(self.total))
+        text = {"done": f"ran {event.task.label} ({event.seconds:.2f} s)",
+                "failed": f"FAILED {event.task.label}: {event.error}",
+                "skipped": f"skipped {event.task.label} (it needs {event.error})"}[event.kind]
+        print(f"[{self.count:>{width}}/{self.total}] {text}", file=self.stream, flush=True)
+        if event.kind == "failed" and self.verbose and event.detail:
+            print(event.detail, file=self.stream, flush=True)
+
+
+class LiveBar:
+    """A rich progress bar; finished tasks are not listed (see the summary)."""
+
+    def __init__(self, tasks, stream: TextIO | None = None, verbose: bool = False,
+                 console=None):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.costs = {t.key: max(t.cost, 0.01) for t in tasks}
+        self.total = len(self.costs)
+        self.done = 0
+        self.running: dict[str, str] = {}
+        self.verbose = verbose
+        self.console = console or Console(file=stream or sys.stderr)
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[count]}"), BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+            TextColumn("left"), TimeRemainingColumn(), TextColumn("{task.description}"),
+            console=self.console, transient=False)
+        self.bar = self.progress.add_task("starting", total=sum(self.costs.values()),
+                                          count=f"0/{self.total}")
+        self.started = time.perf_counter()
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, event: Event) -> None:
+        key = event.task.key
+        if event.kind == "start":
+            self.running[key] = event.task.label
+        else:
+            self.running.pop(key, None)
+            self.done += 1
+            self.progress.advance(self.bar, self.costs.get(key, 0.01))
+            if event.kind == "failed":
+                self.console.print(f"[red]failed[/red] {event.task.label}: {event.error}")
+                if self.verbose and event.detail:
+                    self.console.print(event.detail, markup=False)
+        labels = list(self.running.values())
+        text = ", ".join(labels[:3]) + (f" +{len(labels) - 3}" if len(labels) > 3 else "")
+        self.progress.update(self.bar, description=text, count=f"{self.done}/{self.total}")
+
+
+def reporter(tasks, stream: TextIO | None = None, verbose: bool = False):
+    stream = stream or sys.stderr
+    if stream.isatty():
+        return LiveBar(tasks, stream, verbose)
+    return LineLog(len(tasks), stream, verbose)
