@@ -53,16 +53,7 @@ _SAFETY = 2                 # pixels added to a grown canvas for bilinear edges
 
 def ease(name: str, x: float) -> float:
     """Eased progress: `linear`; `in` (x^2), `out` (mirrored), `in_out` (smoothstep, cubic)."""
-    x = min(1.0, max(0.0, float(x)))
-    if name == "linear":
-        return x
-    if name == "in":
-        return x * x
-    if name == "out":
-        return 1.0 - (1.0 - x) * (1.0 - x)
-    if name == "in_out":
-        return x * x * (3.0 - 2.0 * x)
-    raise ValueError(f"unknown ease `{name}` (expected one of {', '.join(EASES)})")
+    return float(_ease_array(name, min(1.0, max(0.0, float(x)))))
 
 
 # --------------------------------------------------------------------------- camera
@@ -154,7 +145,8 @@ def _grow(size: int, need: float) -> int:
     return grown + grown % 2
 
 
-def _ease_array(name: str, t: np.ndarray) -> np.ndarray:
+def _ease_array(name: str, t):
+    """The easing curves, for a progress value or an array of them (in [0, 1])."""
     if name == "linear":
         return t
     if name == "in":
@@ -163,7 +155,7 @@ def _ease_array(name: str, t: np.ndarray) -> np.ndarray:
         return 1.0 - (1.0 - t) * (1.0 - t)
     if name == "in_out":
         return t * t * (3.0 - 2.0 * t)
-    raise ValueError(f"unknown ease `{name}`")
+    raise ValueError(f"unknown ease `{name}` (expected one of {', '.join(EASES)})")
 
 
 def keyframe_size(width: int, height: int, moves: Sequence[CameraMove]) -> tuple[int, int]:
