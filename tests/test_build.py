@@ -307,10 +307,16 @@ def test_a_bad_audio_file_is_a_diagnostic(tmp_path):
 
 
 # -- interruption ----------------------------------------------------------------
+def _default_interrupts() -> None:
+    """A shell running the tests in the background starts them with SIGINT ignored,
+    and Python keeps an ignored SIGINT ignored: give the build Ctrl-C back."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _build_process(script: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "mvlang", "build", str(script), "-j", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_interrupts)
 
 
 def test_kill_minus_nine_loses_nothing_and_the_next_build_finishes(built, tmp_path):
