@@ -97,7 +97,8 @@ def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
         return Prepared(script, resolved, None, None, None, diagnostics)
     program = resolved.check.program
     sink = Sink(program.file)
-    the_plan = plan(program, resolved.timeline, script, options.plan_options(), sink)
+    the_plan = plan(program, resolved.timeline, script, options.plan_options(), sink,
+                    resolved.analysis)
     diagnostics += _dedupe(sink.items)
     output = output_path(script, options)
     _check_output(output, script, the_plan)
@@ -270,7 +271,8 @@ def lock_data(prepared: Prepared) -> dict:
     for scene in program.scenes:
         keys = prepared.plan.keyframes[scene.name]
         scenes[scene.name] = {"seed": prepared.plan.seeds[scene.name], "takes": scene.takes,
-                              "pick": scene.pick, "keyframe": keys[scene.pick - 1]}
+                              "pick": scene.pick,
+                              "keyframe": keys[min(scene.pick, len(keys)) - 1] if keys else None}
     return {
         "mvlang": __version__,
         "backends": backend_versions(),

@@ -14,8 +14,10 @@ from pathlib import Path
 from mvlang.execute.base import TaskError
 from mvlang.plan.graph import Task
 
-OUTPUT = {"keyframe": "image.png", "music": "music.wav", "mix": "audio.m4a",
-          "segment": "video.mp4", "transition": "video.mp4", "concat": "video.mp4",
+OUTPUT = {"keyframe": "image.png", "image": "image.png", "music": "music.wav", "mix": "audio.m4a",
+          "segment": "video.mp4", "transition": "video.mp4", "zoomseg": "video.mp4",
+          "zoom": "level_0.png", "concat": "video.mp4", "sfx": "sound.wav",
+          "sfxauto": "sound.wav",
           "mux": "video.mp4"}
 
 
@@ -48,12 +50,26 @@ def keyframe(task: Task, inputs, out: Path) -> None:
     Image.fromarray(picture).save(out / OUTPUT["keyframe"], compress_level=1)
 
 
-def load_still(entry: Path):
+def load_still(entry: Path, name: str = "image.png"):
     import numpy as np
     from PIL import Image
 
-    with Image.open(entry / OUTPUT["keyframe"]) as image:
+    with Image.open(entry / name) as image:
         return np.asarray(image.convert("RGB"))
+
+
+def image(task: Task, inputs, out: Path) -> None:
+    """`image "file"`: the file fitted to the still's size (covered, centre-cropped)."""
+    from PIL import Image
+
+    from mvlang.media.sources import SourceError, load_image
+
+    p = task.params
+    try:
+        picture = load_image(Path(task.local["path"]), p["width"], p["height"])
+    except SourceError as error:
+        raise TaskError(str(error)) from error
+    Image.fromarray(picture).save(out / OUTPUT["keyframe"], compress_level=1)
 
 
 def _codec(params: dict):
@@ -63,21 +79,6 @@ def _codec(params: dict):
                  params["preset"])
 
 
-def _moves(view: dict):
-    from mvlang.ir.model import CameraMove
-
-    return [CameraMove(m["move"], Fraction(m["start"]), Fraction(m["end"]), m["direction"],
-                       m["ease"]) for m in view["moves"]]
-
-
-def _progress(view: dict, fps: Fraction):
-    """The camera's progress through its shot at each frame of the view, clamped."""
-    length = Fraction(view["length"])
-    for k in range(view["frames"]):
-        t = Fraction(view["offset"]) + Fraction(k) / fps
-        yield min(1.0, max(0.0, float(t / length)))
-
-
 def _caption_frames(captions):
     """The caption lines of each frame, from runs [[count, lines], ...]."""
     for count, lines in captions or ():
@@ -85,53 +86,127 @@ def _caption_frames(captions):
             yield lines
 
 
+def _renderer(task: Task, inputs, role: str, view: dict, codec):
+    from mvlang.build.shots import ShotRenderer
+
+    still = next((path for name, path in inputs if name == role), None)
+    footage = task.local.get(f"footage_{role}")
+    return ShotRenderer(view, codec.width, codec.height, codec.fps, still=still,
+                        footage=Path(footage) if footage else None)
+
+
 def segment(task: Task, inputs, out: Path) -> None:
+    from mvlang.build.shots import Features
     from mvlang.media.encode import SegmentWriter
-    from mvlang.media.render import Shot, caption
+    from mvlang.media.render import caption
 
     p = task.params
     codec = _codec(p["codec"])
     view = p["shot"]
-    shot = Shot(load_still(_one(inputs, "still")), codec.width, codec.height, _moves(view),
-                view["seed"], seconds=float(view["length"]))
+    shot = _renderer(task, inputs, "still", view, codec)
     captions = _caption_frames(p["captions"]) if p["captions"] else None
-    with SegmentWriter(out / OUTPUT["segment"], codec) as writer:
-        for progress in _progress(view, codec.fps):
-            frame = shot.frame(progress)
-            if captions is not None:
-                frame = caption(frame, next(captions))
-            writer.write(frame)
-        written = writer.close()
+    features = Features()
+    try:
+        with SegmentWriter(out / OUTPUT["segment"], codec) as writer:
+            for k in range(view["frames"]):
+                frame = shot.frame(k)
+                features.add(frame)
+                if captions is not None:
+                    frame = caption(frame, next(captions))
+                writer.write(frame)
+            written = writer.close()
+    finally:
+        shot.close()
     if written != view["frames"]:
         raise TaskError(f"wrote {written} frames instead of {view['frames']}")
+    features.save(out / "features.json")
 
 
 def transition(task: Task, inputs, out: Path) -> None:
+    from mvlang.build.shots import Features
     from mvlang.media.encode import SegmentWriter
-    from mvlang.media.render import Shot, caption, transition_frame
+    from mvlang.media.render import caption, transition_frame
 
     p = task.params
     codec = _codec(p["codec"])
-    shots = {}
-    for role in ("a", "b"):
-        view = p[role]
-        shots[role] = Shot(load_still(_one(inputs, role)), codec.width, codec.height,
-                           _moves(view), view["seed"], seconds=float(view["length"]))
+    a = _renderer(task, inputs, "a", p["a"], codec)
+    b = _renderer(task, inputs, "b", p["b"], codec)
     duration = Fraction(p["duration"])
     captions = _caption_frames(p["captions"]) if p["captions"] else None
-    with SegmentWriter(out / OUTPUT["transition"], codec) as writer:
-        frames = zip(_progress(p["a"], codec.fps), _progress(p["b"], codec.fps))
-        for k, (pa, pb) in enumerate(frames):
+    features = Features()
+    try:
+        with SegmentWriter(out / OUTPUT["transition"], codec) as writer:
+            for k in range(p["frames"]):
+                t = Fraction(p["offset"]) + Fraction(k) / codec.fps
+                through = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
+                frame = transition_frame(a.frame(k), b.frame(k), p["kind"], p["arg"], through)
+                features.add(frame)
+                if captions is not None:
+                    frame = caption(frame, next(captions))
+                writer.write(frame)
+            written = writer.close()
+    finally:
+        a.close()
+        b.close()
+    if written != p["frames"]:
+        raise TaskError(f"wrote {written} frames instead of {p['frames']}")
+    features.save(out / "features.json")
+
+
+def zoom(task: Task, inputs, out: Path) -> None:
+    """The nested pictures of an infinite zoom: level 0 is the inner still, each
+    next level a painting of the outer prompt with the one before shrunk at its
+    centre; the last is the outer scene's keyframe around the chain."""
+    from PIL import Image
+
+    from mvlang.backends.preview.painter import paint
+    from mvlang.media.sources import cover
+    from mvlang.media.zoom import outpaint
+    from mvlang.plan.keys import derive_seed
+
+    p = task.params
+    size = (p["width"], p["height"])
+    level = cover(load_still(_one(inputs, "inner"), p["inner_file"]), *size)
+    outer = cover(load_still(_one(inputs, "outer")), *size)
+    feather = float(Fraction(p["feather"]))
+    Image.fromarray(level).save(out / "level_0.png", compress_level=1)
+    for k in range(1, p["depth"] + 1):
+        painting = outer if k == p["depth"] else \
+            paint(p["prompt"], derive_seed(task.seed, "zoom level", k), *size)
+        level = outpaint(level, painting, float(p["scale"]), feather)
+        Image.fromarray(level).save(out / f"level_{k}.png", compress_level=1)
+
+
+def zoomseg(task: Task, inputs, out: Path) -> None:
+    """The frames of a zoom transition, from the chain's pictures."""
+    from mvlang.build.shots import Features
+    from mvlang.media.encode import SegmentWriter
+    from mvlang.media.render import caption
+    from mvlang.media.zoom import ZoomRenderer
+
+    p = task.params
+    codec = _codec(p["codec"])
+    folder = _one(inputs, "levels")
+    levels = [load_still(folder, f"level_{k}.png") for k in range(p["depth"] + 1)]
+    renderer = ZoomRenderer(levels, float(p["scale"]), codec.width, codec.height,
+                            start_zoom=float(Fraction(p["start_zoom"])),
+                            end_zoom=float(Fraction(p["end_zoom"])))
+    duration = Fraction(p["duration"])
+    captions = _caption_frames(p["captions"]) if p["captions"] else None
+    features = Features()
+    with SegmentWriter(out / OUTPUT["zoomseg"], codec) as writer:
+        for k in range(p["frames"]):
             t = Fraction(p["offset"]) + Fraction(k) / codec.fps
-            through = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
-            frame = transition_frame(shots["a"].frame(pa), shots["b"].frame(pb), p["kind"],
-                                     p["arg"], through)
+            u = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
+            frame = renderer.frame(1.0 - u if p["inward"] else u)
+            features.add(frame)
             if captions is not None:
                 frame = caption(frame, next(captions))
             writer.write(frame)
         written = writer.close()
     if written != p["frames"]:
         raise TaskError(f"wrote {written} frames instead of {p['frames']}")
+    features.save(out / "features.json")
 
 
 # -- sound -------------------------------------------------------------------
@@ -145,13 +220,53 @@ def music(task: Task, inputs, out: Path) -> None:
                     subtype="FLOAT", format="WAV")
 
 
-def mix(task: Task, inputs, out: Path) -> None:
-    """The audio in use, from its start, exactly as long as the video, at the mix's
-    rate, scaled down if it would clip. Streamed in blocks: two passes over the
-    source (the peak, then the encoding), never the whole song in memory. Later
-    issues add the sound cues here."""
-    import numpy as np
+def sfx(task: Task, inputs, out: Path) -> None:
+    """A sound effect designed from its words."""
+    import soundfile
 
+    from mvlang.audio.sfx import design
+
+    p = task.params
+    seconds = None if p["seconds"] is None else float(Fraction(p["seconds"]))
+    samples = design(p["prompt"], task.seed, seconds, p["rate"])
+    soundfile.write(out / OUTPUT["sfx"], samples, p["rate"], subtype="FLOAT", format="WAV")
+
+
+def sfxauto(task: Task, inputs, out: Path) -> None:
+    """`sfx auto`: the scene's sound from its rendered frames (their motion and
+    brightness, its first frame a cut), its texture from the scene's words."""
+    import json
+
+    import numpy as np
+    import soundfile
+
+    from mvlang.audio.sfx import auto
+
+    p = task.params
+    motion, brightness = [], []
+    for (role, folder), (lo, hi) in zip(inputs, p["ranges"]):
+        data = json.loads((folder / "features.json").read_text(encoding="utf-8"))
+        keep = slice(max(0, p["first"] - lo), min(hi, p["last"]) - lo + 1)
+        motion += data["motion"][keep]
+        brightness += data["brightness"][keep]
+    cuts = np.zeros(len(motion), np.float32)
+    if len(cuts):
+        cuts[0] = 1.0
+    features = {"motion": np.asarray(motion, np.float32),
+                "brightness": np.asarray(brightness, np.float32), "cuts": cuts}
+    samples = auto(features, float(Fraction(p["fps"])), p["words"], task.seed, p["rate"])
+    soundfile.write(out / OUTPUT["sfxauto"], samples, p["rate"], subtype="FLOAT", format="WAV")
+
+
+def mix(task: Task, inputs, out: Path) -> None:
+    """The audio in use, from its start, exactly as long as the video, with every
+    sound cue at its time and gain, the music ducked under loud cues, the whole
+    loudness-normalised and never clipping."""
+    import numpy as np
+    import soundfile
+
+    from mvlang.audio.mixer import Placed
+    from mvlang.audio.mixer import mix as mix_track
     from mvlang.media.encode import AudioWriter
 
     p = task.params
@@ -161,16 +276,23 @@ def mix(task: Task, inputs, out: Path) -> None:
     rate = p["rate"]
     first = int(Fraction(source.get("from") or 0) * rate)
     target = int(Fraction(p["duration"]) * rate)
-    peak = max((float(np.abs(b).max()) for b in _blocks(path, rate, first, target) if len(b)),
-               default=0.0)
-    gain = 0.999 / peak if peak > 0.999 else 1.0
+    blocks = list(_blocks(path, rate, first, target))
+    music = np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
+    del blocks
+    placed = []
+    cue_folders = [folder for role, folder in inputs if role == "cue"]
+    for folder, (start, gain) in zip(cue_folders, p["cues"]):
+        wav = next(folder.glob("*.wav"))
+        samples, cue_rate = soundfile.read(wav, dtype="float32", always_2d=True)
+        if cue_rate != rate:
+            raise TaskError(f"a sound at {cue_rate} Hz in a {rate} Hz mix")
+        placed.append(Placed(samples, float(Fraction(start)), float(Fraction(gain))))
+    track = mix_track(music, rate, placed, float(Fraction(p["duration"])),
+                      duck_db=float(p["duck_db"]), target_lufs=float(p["target_lufs"]))
+    del music, placed
     with AudioWriter(out / OUTPUT["mix"], rate, p["channels"], p["bitrate"]) as writer:
-        written = 0
-        for block in _blocks(path, rate, first, target):
-            writer.write(block[:, :p["channels"]] * gain)
-            written += len(block)
-        for start in range(written, target, 1 << 16):      # silence after a short song
-            writer.write(np.zeros((min(1 << 16, target - start), p["channels"]), np.float32))
+        for start in range(0, len(track), 1 << 16):
+            writer.write(track[start:start + (1 << 16), :p["channels"]])
 
 
 def _blocks(path: Path, rate: int, first: int, count: int):
@@ -222,5 +344,7 @@ def mux(task: Task, inputs, out: Path) -> None:
             out / OUTPUT["mux"], metadata)
 
 
-RUNNERS = {"keyframe": keyframe, "segment": segment, "transition": transition, "music": music,
+RUNNERS = {"keyframe": keyframe, "image": image, "zoom": zoom, "zoomseg": zoomseg,
+           "sfx": sfx, "sfxauto": sfxauto,
+           "segment": segment, "transition": transition, "music": music,
            "mix": mix, "concat": concat, "mux": mux}

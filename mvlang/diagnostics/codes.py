@@ -343,6 +343,14 @@ images and sound effects in a later release). The video is built without it:
 a transition it cannot draw becomes a crossfade. The script is valid; its
 timing is unchanged.
 """),
+    "W0008": _page("a scene between two zooms", """
+An infinite zoom finds the next picture inside (`zoom in`) or around (`zoom
+out`) the current one: the inner pictures sit at the centre of the outer
+scene's picture. A scene that a `zoom out` arrives in and a `zoom in` leaves
+from would need two different chains at its centre, so the second zoom is
+built as a crossfade. Make one of the two another transition, or turn both
+the same way (a run of zooms out is one continuous movement).
+"""),
     "W0005": _page("unexpected file type", """
 The file's extension is not one mvlang reads for this use. Audio: wav, flac,
 ogg, mp3, opus, m4a, aac. Images: png, jpg, webp, bmp, gif, tif. Video: mp4,

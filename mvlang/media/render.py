@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from mvlang.ir.model import CameraMove
 
@@ -82,7 +82,7 @@ class _Path:
         self._phase = rng.uniform(0.0, 2 * np.pi, size=(3, 3))
         self._amp = np.array([1.0, 0.5, 0.25]) / 1.75
 
-    def pose(self, t) -> tuple[np.ndarray, ...]:
+    def pose(self, t, extra_shake: float = 0.0) -> tuple[np.ndarray, ...]:
         """(zoom, centre x, centre y, angle in degrees, shake x, shake y) at progress values t.
 
         Centre and shake offsets are canvas pixels from the canvas's centre.
@@ -107,13 +107,14 @@ class _Path:
                 angle = angle + a + (b - a) * e
         sx = np.zeros_like(t)
         sy = np.zeros_like(t)
-        if self.shake:
+        shake = self.shake + extra_shake
+        if shake:
             # (len(t), axis, partial) -> (len(t), axis); each axis stays within [-1, 1].
             wiggle = (self._amp * np.sin(2 * np.pi * self._freq * t[:, None, None]
                                          + self._phase)).sum(-1)
-            sx = wiggle[:, 0] * self.shake / 2 * self.width / zoom   # screen units at any zoom
-            sy = wiggle[:, 1] * self.shake / 2 * self.height / zoom
-            angle = angle + wiggle[:, 2] * SHAKE_TURN * self.shake
+            sx = wiggle[:, 0] * shake / 2 * self.width / zoom   # screen units at any zoom
+            sy = wiggle[:, 1] * shake / 2 * self.height / zoom
+            angle = angle + wiggle[:, 2] * SHAKE_TURN * shake
         return zoom, cx, cy, angle, sx, sy
 
     def canvas(self) -> tuple[int, int]:
@@ -185,12 +186,12 @@ class Shot:
     """
 
     def __init__(self, still: np.ndarray, width: int, height: int, moves: Sequence[CameraMove],
-                 seed: int, seconds: float | None = None):
+                 seed: int, seconds: float | None = None, reactive: bool = False):
         self.width, self.height = int(width), int(height)
         self.moves = tuple(moves)
         image = _image(still)
         self._still: np.ndarray | None = None
-        if not self.moves:
+        if not self.moves and not reactive:
             if image.size != (self.width, self.height):
                 image = image.resize((self.width, self.height), Image.Resampling.LANCZOS)
             array = np.array(image)
@@ -205,18 +206,23 @@ class Shot:
         self._levels = [image]  # mip levels, each half the one before (box filter)
         self._turns = any(m.move in ("rotate", "shake") for m in self.moves)
 
-    def frame(self, progress: float) -> np.ndarray:
-        """The output frame at `progress` (0..1) through the shot."""
+    def frame(self, progress: float, zoom: float = 1.0, shake: float = 0.0) -> np.ndarray:
+        """The output frame at `progress` (0..1) through the shot; `zoom` multiplies the
+        camera's zoom and `shake` adds to its shake (audio-reactive motion: `react`;
+        build the Shot with `reactive=True` for them to take effect on a still)."""
         if self._still is not None:
             return self._still
         w, h = self.width, self.height
-        zoom, cx, cy, angle, sx, sy = (float(v[0]) for v in self._path.pose(progress))
+        extra = zoom
+        zoom, cx, cy, angle, sx, sy = (float(v[0]) for v in self._path.pose(progress, shake))
+        zoom *= extra
+        turns = self._turns or shake > 0
         cw, ch = self._canvas
         ox, oy = cw / 2 + cx + sx, ch / 2 + cy + sy       # the view's centre on the canvas
         image = self._levels[self._level(max(self._sx, self._sy) / zoom)]
         fx = self._sx * image.width / self._levels[0].width    # level pixels per canvas pixel
         fy = self._sy * image.height / self._levels[0].height
-        if not self._turns:
+        if not turns:
             # No rotation: a crop and a resize (separable, about three times faster).
             x0 = min(max(0.0, (ox - w / (2 * zoom)) * fx), image.width)
             y0 = min(max(0.0, (oy - h / (2 * zoom)) * fy), image.height)
@@ -304,6 +310,15 @@ def transition_frame(a: np.ndarray, b: np.ndarray, kind: str, arg: str | None,
     cut: a, then b from p = 0.5. crossfade: a linear dissolve. dip black/white:
     a fades to the colour by p = 0.5, the colour fades into b. flash: a cut at
     p = 0.5 under a white flash that peaks on the cut (fast attack, slower decay).
+    whip left/right/up/down: a fast pan: `a` slides out in that direction and
+    `b` slides in from the opposite side (eased, fastest at p = 0.5), under a
+    motion blur along the direction that grows with the speed and peaks at
+    p = 0.5, where the boundary between them crosses the centre. morph (a
+    stand-in for travelling between prompts): a dissolve during which the
+    pictures' rows and columns slide along smooth maps from where a's light is
+    to where b's is, a's content going forward and b's arriving, softened
+    briefly mid-way, so the picture melts from `a` into `b`. Every kind gives
+    exactly `a` at p = 0 and `b` at p = 1.
     """
     p = min(1.0, max(0.0, float(p)))
     if kind == "cut":
@@ -319,6 +334,10 @@ def transition_frame(a: np.ndarray, b: np.ndarray, kind: str, arg: str | None,
         return _toward(a, colour, 2 * p) if p < 0.5 else _toward(b, colour, 2 - 2 * p)
     if kind == "flash":
         return _toward(a if p < 0.5 else b, 255, flash_level(p))
+    if kind == "whip":
+        return _whip(a, b, arg, p)
+    if kind == "morph":
+        return _morph(a, b, p)
     raise ValueError(f"transition `{kind}` is not rendered yet")
 
 
@@ -367,6 +386,171 @@ def _toward(a: np.ndarray, colour: int, t: float) -> np.ndarray:
     out += colour * k + 128
     out >>= 8
     return out.astype(np.uint8)
+
+
+WHIP_DIRECTIONS = ("left", "right", "up", "down")
+WHIP_BLUR = 0.18     # the motion blur's radius at full speed, a share of the frame along the whip
+
+
+def _whip(a: np.ndarray, b: np.ndarray, direction: str | None, p: float) -> np.ndarray:
+    """A whip pan: the view slides along the strip of the two pictures, eased with
+    smootherstep, under a box blur along the strip whose radius follows the speed."""
+    if direction not in WHIP_DIRECTIONS:
+        raise ValueError(f"`whip {direction}`: the direction is left, right, up or down")
+    axis = 1 if direction in ("left", "right") else 0
+    size = a.shape[axis]
+    # `whip left`: a leaves to the left and b follows from the right, so the
+    # view travels right along [a | b]; `whip right` travels left along [b | a].
+    forward = direction in ("left", "up")
+    first, second = (a, b) if forward else (b, a)
+    eased = p * p * p * (p * (6 * p - 15) + 10)
+    speed = 16 * p * p * (1 - p) * (1 - p)            # smootherstep's slope, 1 at p = 0.5
+    offset = round((eased if forward else 1 - eased) * size)
+    radius = WHIP_BLUR * size * speed
+    if radius < 0.05:
+        if offset in (0, size):
+            return first if offset == 0 else second
+        return _strip(first, second, axis, offset, offset + size)
+    margin = math.ceil(radius) + 1
+    window = Image.fromarray(_strip(first, second, axis, offset - margin, offset + size + margin))
+    blurred = np.asarray(window.filter(
+        ImageFilter.BoxBlur((radius, 0) if axis == 1 else (0, radius))))
+    return blurred[:, margin:margin + size] if axis == 1 else blurred[margin:margin + size]
+
+
+def _strip(first: np.ndarray, second: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    """Pixels start .. stop - 1 along `axis` of [first | second], the end pixels repeated beyond."""
+    size = first.shape[axis]
+    pieces = []
+    if start < 0:
+        edge = first[:, :1] if axis == 1 else first[:1]
+        pieces.append(np.repeat(edge, -start, axis=axis))
+    lo, hi = max(start, 0), min(stop, size)
+    if hi > lo:
+        pieces.append(first[:, lo:hi] if axis == 1 else first[lo:hi])
+    lo, hi = max(start, size) - size, min(stop, 2 * size) - size
+    if hi > lo:
+        pieces.append(second[:, lo:hi] if axis == 1 else second[lo:hi])
+    if stop > 2 * size:
+        edge = second[:, -1:] if axis == 1 else second[-1:]
+        pieces.append(np.repeat(edge, stop - 2 * size, axis=axis))
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=axis)
+
+
+MORPH_PULL = 0.6     # how much of a row's or column's weight in the morph's map is its brightness
+MORPH_SOFT = 0.5     # how much of the softened picture is mixed in at mid-way
+MORPH_REDUCE = 4     # the maps and the soft blur are worked out at 1/MORPH_REDUCE size
+MORPH_PIECES = 24    # the warp's linear pieces along the longer side
+
+
+def _morph(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
+    """A dissolve along which the pictures' light travels from where it is in a to where it is in b.
+
+    Along each axis a monotone map carries a's columns (rows) onto b's: the
+    one that moves weight, MORPH_PULL of it brightness and the rest spread
+    evenly, from a's profile to b's (one-dimensional optimal transport; the
+    pictures alone decide it, nothing is random). As in a classic morph, a's
+    content travels p of the way along the maps and b's arrives from 1 - p
+    of the way back, while they dissolve (smoothstep of p): horizons, bright
+    bands and masses slide into place and the picture melts from a into b.
+    The warps are piecewise linear, done as strips of Pillow resizes (bilinear,
+    one axis after the other). A blurred copy, worked out at quarter size, is
+    mixed in by MORPH_SOFT * sin(pi p) ** 4, a brief softening mid-way.
+    """
+    if p <= 0.0:
+        return a
+    if p >= 1.0:
+        return b
+    h, w = a.shape[:2]
+    image_a, image_b = Image.fromarray(a), Image.fromarray(b)
+    small_a = np.asarray(image_a.reduce(MORPH_REDUCE))
+    small_b = np.asarray(image_b.reduce(MORPH_REDUCE))
+    nx = max(1, round(MORPH_PIECES * w / max(w, h)))
+    ny = max(1, round(MORPH_PIECES * h / max(w, h)))
+    to_b_x = _transport(_profile(small_a, 0), _profile(small_b, 0), w)
+    to_b_y = _transport(_profile(small_a, 1), _profile(small_b, 1), h)
+    jobs = [(image, _sampling(to_b_x, t, sign, w, nx), _sampling(to_b_y, t, sign, h, ny))
+            for image, t, sign in ((image_a, p, 1.0), (image_b, 1.0 - p, -1.0))]
+    warped_a, warped_b = _pool().map(lambda job: _stretch(*job), jobs)   # resizes free the GIL
+    mixed = _mix(np.asarray(warped_a), np.asarray(warped_b), p * p * (3 - 2 * p))
+    soft = MORPH_SOFT * math.sin(math.pi * p) ** 4
+    if _weight(soft) == 0:
+        return mixed
+    small = Image.fromarray(mixed).reduce(MORPH_REDUCE)
+    blurred = small.filter(ImageFilter.GaussianBlur(3.0 * math.sin(math.pi * p) ** 2))
+    return _mix(mixed, np.asarray(blurred.resize((w, h), Image.Resampling.BILINEAR)), soft)
+
+
+def _profile(small: np.ndarray, axis: int) -> np.ndarray:
+    """The mean brightness (0..1) of each column (axis 0) or row (axis 1), smoothed."""
+    light = small.astype(np.float64) @ np.array([0.299, 0.587, 0.114]) / 255.0
+    profile = light.mean(axis=axis)
+    width = max(1, len(profile) // 24)             # a box ~4% of the side, three times
+    for _ in range(3):
+        padded = np.concatenate([np.full(width, profile[0]), profile, np.full(width, profile[-1])])
+        sums = np.concatenate([[0.0], np.cumsum(padded)])
+        profile = (sums[2 * width + 1:] - sums[:-2 * width - 1])[:len(profile)] / (2 * width + 1)
+    return profile
+
+
+def _transport(source: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The monotone map of 0..size that carries the `source` profile's weight onto `target`'s.
+
+    Returns (grid, image): positions and where each goes, both increasing from 0 to size.
+    """
+    def cumulative(profile: np.ndarray) -> np.ndarray:
+        profile = profile - profile.min()        # the contrast along the axis, not the level
+        weight = profile / max(float(profile.sum()), 1e-9)
+        weight = MORPH_PULL * weight + (1.0 - MORPH_PULL) / len(profile)
+        return np.concatenate([[0.0], np.cumsum(weight)])
+
+    ca, cb = cumulative(source), cumulative(target)
+    ca[-1] = cb[-1] = 1.0
+    grid = np.linspace(0.0, size, len(source) + 1)
+    return grid, np.interp(ca, cb, grid)
+
+
+def _sampling(to_b: tuple[np.ndarray, np.ndarray], t: float, sign: float, size: int,
+              pieces: int) -> np.ndarray:
+    """Where to sample a picture at the output's piece edges when its content has moved `t`
+    of the way along the map (sign 1: a toward b's layout; -1: b back toward a's)."""
+    grid, image = to_b                      # a's content at grid[k] matches b's at image[k]
+    if sign > 0:
+        start, end = grid, image            # a's content leaves grid for image
+    else:
+        start, end = image, grid            # b's content arrives at image from grid
+    moved = start + t * (end - start)       # content at `start` shows at `moved` (increasing)
+    return np.interp(np.array(_cuts(size, pieces), dtype=np.float64), moved, start)
+
+
+def _cuts(size: int, pieces: int) -> list[int]:
+    """The whole-pixel edges of `pieces` near-equal pieces across `size` pixels."""
+    return [size * i // pieces for i in range(pieces + 1)]
+
+
+def _stretch(image: Image.Image, xsource: np.ndarray, ysource: np.ndarray) -> Image.Image:
+    """`image` warped piecewise linearly, columns then rows: output piece edge i along x
+    shows the picture at xsource[i] (likewise y); bilinear, from Pillow resizes of strips."""
+    w, h = image.size
+    xs, ys = _cuts(w, len(xsource) - 1), _cuts(h, len(ysource) - 1)
+    # Pillow wants boxes inside the picture and not empty.
+    xsource = np.clip(xsource, 0.0, w)
+    ysource = np.clip(ysource, 0.0, h)
+    columns = Image.new("RGB", (w, h), None)        # not cleared: every strip is pasted
+    for i in range(len(xs) - 1):
+        if xs[i + 1] > xs[i]:
+            x0 = min(float(xsource[i]), w - 1e-3)
+            box = (x0, 0.0, min(float(w), max(float(xsource[i + 1]), x0 + 1e-3)), float(h))
+            columns.paste(image.resize((xs[i + 1] - xs[i], h), Image.Resampling.BILINEAR, box=box),
+                          (xs[i], 0))
+    out = Image.new("RGB", (w, h), None)
+    for j in range(len(ys) - 1):
+        if ys[j + 1] > ys[j]:
+            y0 = min(float(ysource[j]), h - 1e-3)
+            box = (0.0, y0, float(w), min(float(h), max(float(ysource[j + 1]), y0 + 1e-3)))
+            out.paste(columns.resize((w, ys[j + 1] - ys[j]), Image.Resampling.BILINEAR, box=box),
+                      (0, ys[j]))
+    return out
 
 
 # --------------------------------------------------------------------------- captions

@@ -23,7 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from mvlang import __version__
-from mvlang.diagnostics import Sink
+from mvlang.diagnostics import Label, Sink
 from mvlang.ir import model as M
 from mvlang.ir.templates import describe_at
 from mvlang.plan.graph import Graph, Origin, Task
@@ -32,7 +32,7 @@ from mvlang.timeline.model import Cut, Shot, Timeline
 
 # The transitions this issue's renderer draws; the others fall back to a
 # crossfade with a warning until the preview backend learns them.
-RENDERED_TRANSITIONS = ("cut", "crossfade", "dip", "flash")
+RENDERED_TRANSITIONS = ("cut", "crossfade", "dip", "flash", "zoom")
 AUDIO_RATE = 48000
 ENCODER = "libx264"
 
@@ -98,7 +98,9 @@ def backend_versions() -> dict[str, str]:
     from mvlang.audio.compose import VERSION as COMPOSER
     from mvlang.backends.preview import VERSION as PREVIEW
 
-    return {"preview": PREVIEW, "composer": COMPOSER, "renderer": RENDERER}
+    from mvlang.audio.sfx import VERSION as SFX
+
+    return {"preview": PREVIEW, "composer": COMPOSER, "renderer": RENDERER, "sfx": SFX}
 
 
 RENDERER = "3"   # bump when the renderer's frames change (camera, transitions, captions)
@@ -114,8 +116,9 @@ class Plan:
 
 
 def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
-         sink: Sink) -> Plan:
-    """The task graph of a build. Warnings (what is not rendered yet) go to `sink`."""
+         sink: Sink, analysis=None) -> Plan:
+    """The task graph of a build. Warnings (what is not rendered yet) go to `sink`.
+    `analysis` (onsets and band envelopes) drives `react`."""
     folder = Path(script).parent
     codec = codec_for(program.video, options.draft)
     versions = backend_versions()
@@ -142,25 +145,41 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
         source = {"file": file_digest(path), "from": _clock(audio.start)}
         audio_inputs = ()
         local = {"path": str(path)}
-    mix = graph.add(Task(
-        "mix", {"source": source, "duration": timeline.duration, "rate": AUDIO_RATE,
-                "channels": 2, "codec": "aac", "bitrate": 192000},
-        inputs=audio_inputs, backend=renderer, label="audio mix",
-        origin=Origin(None, program.file, audio.span), cost=0.2 + float(timeline.duration) * 0.01,
-        local=local))
-
+    mix_params = {"source": source, "duration": timeline.duration, "rate": AUDIO_RATE,
+                  "channels": 2, "codec": "aac", "bitrate": 192000, "duck_db": 6,
+                  "target_lufs": -14}
     unrendered = Unrendered()
-    for cue in program.cues:
-        unrendered.add("`sfx`", cue.span, "sounds")
 
     # -- keyframes -----------------------------------------------------------
     characters = {c.name: c for c in program.characters}
     seeds: dict[str, int] = {}
     keyframes: dict[str, list[str]] = {}
+    views = Views(codec, seeds, timeline, analysis)
     for scene in program.scenes:
         unrendered.scene(scene)
         seed = seeds[scene.name] = scene_seed(program, scene)
         width, height = keyframe_size(codec, scene.camera)
+        if scene.image or scene.footage:
+            path = folder / (scene.image or scene.footage.path)
+            inputs.append(path)
+            digest = file_digest(path)
+            if scene.image:
+                task = graph.add(Task(
+                    "image", {"file": digest, "width": width, "height": height},
+                    backend=renderer, label=f"image {scene.name}", origin=origin_of[scene.name],
+                    cost=0.2, local={"path": str(path)}))
+                keyframes[scene.name] = [task.key]
+                views.sources[scene.name] = {"kind": "still", "file": "image.png"}
+                views.sizes[scene.name] = (width, height)
+            else:
+                keyframes[scene.name] = []
+                views.sources[scene.name] = {
+                    "kind": "footage", "file": digest, "from": _clock(scene.footage.start),
+                    "to": _clock(scene.footage.end), "size": [width, height]}
+                views.footage[scene.name] = str(path)
+            continue
+        views.sources[scene.name] = {"kind": "still", "file": "image.png"}
+        views.sizes[scene.name] = (width, height)
         figures = [_figure(program, characters[name], age) for name, age in scene.cast
                    if name in characters]
         negative = ", ".join(t for t in (program.negative, scene.negative) if t)
@@ -175,9 +194,18 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
             keys.append(task.key)
         keyframes[scene.name] = keys
 
-    # -- segments: shot bodies and transitions, in frame order --------------
+    # -- stills: the picture each shot shows (a zoom's end replaces one) -----
     shots, cuts = timeline.shots, _partition(timeline)
+    for shot in shots:
+        keys = keyframes[shot.name]
+        if keys:
+            views.stills[shot.name] = (keys[min(shot.scene.pick, len(keys)) - 1], "image.png")
+    zooms = _plan_zooms(graph, program, shots, cuts, codec, views, unrendered, options,
+                        versions, sink)
+
+    # -- segments: shot bodies and transitions, in frame order --------------
     segments: list[str] = []
+    ranges: list[tuple[str, int, int]] = []     # segment key, first frame, last frame
     for index, shot in enumerate(shots):
         before = cuts[index - 1] if index > 0 else None
         after = cuts[index] if index < len(cuts) else None
@@ -185,17 +213,23 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
         last = after.first_frame - 1 if after else shot.last_frame
         if last >= first:
             segments.append(graph.add(Task(
-                "segment", {"codec": codec.params(), "shot": _shot_view(shot, first, last,
-                                                                        codec, seeds),
+                "segment", {"codec": codec.params(), "shot": views.view(shot, first, last),
                             "captions": _captions(timeline, shot, first, last, codec)
                             if options.captions else None},
-                inputs=(("still", keyframes[shot.name][shot.scene.pick - 1]),),
+                inputs=views.input(shot, "still"),
                 backend=renderer, label=f"shot {shot.name}", origin=origin_of[shot.name],
-                cost=_encode_cost(codec, last - first + 1, bool(shot.scene.camera)))).key)
-        if after is not None and after.last_frame >= after.first_frame:
+                cost=_encode_cost(codec, last - first + 1, views.moving(shot)),
+                local=views.local(shot, "still"))).key)
+        if after is not None and after.last_frame >= after.first_frame and index in zooms:
+            segments.append(graph.add(_zoom_segment(after, shot, shots[index + 1], zooms[index],
+                                                    codec, timeline, options, renderer,
+                                                    program)).key)
+        elif after is not None and after.last_frame >= after.first_frame:
             a, b = shot, shots[index + 1]
             transition = after.transition
             kind, arg = transition.kind, transition.arg
+            if kind == "zoom":             # one that cannot be a zoom (see _plan_zooms)
+                kind, arg = "crossfade", None
             if kind not in RENDERED_TRANSITIONS:
                 unrendered.add(f"the `{kind}` transition", transition.span, "transitions",
                                "built as a crossfade")
@@ -209,17 +243,26 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
                     "frames": f1 - f0 + 1,
                     "offset": Fraction(f0) / codec.fps - after.start,
                     "duration": after.end - after.start,
-                    "a": _shot_view(a, f0, f1, codec, seeds),
-                    "b": _shot_view(b, f0, f1, codec, seeds),
+                    "a": views.view(a, f0, f1),
+                    "b": views.view(b, f0, f1),
                     "captions": _captions(timeline, None, f0, f1, codec, after)
                     if options.captions else None},
-                inputs=(("a", keyframes[a.name][a.scene.pick - 1]),
-                        ("b", keyframes[b.name][b.scene.pick - 1])),
+                inputs=views.input(a, "a") + views.input(b, "b"),
                 backend=renderer, label=f"{kind} {a.name} → {b.name}",
                 origin=Origin(b.name, program.file, transition.span or b.scene.span),
-                cost=_encode_cost(codec, f1 - f0 + 1, True) * 1.3)).key)
+                cost=_encode_cost(codec, f1 - f0 + 1, True) * 1.3,
+                local={**views.local(a, "a"), **views.local(b, "b")})).key)
 
     unrendered.report(sink, program.file)
+    frame = 0
+    for key in segments:
+        count = _frames_of(graph[key])
+        ranges.append((key, frame, frame + count - 1))
+        frame += count
+
+    # -- sounds: effects, sound from the picture, the mix -----------------------
+    mix = graph.add(_plan_sounds(graph, program, timeline, codec, views, ranges, mix_params,
+                                 audio_inputs, local, renderer, versions))
     concat = graph.add(Task(
         "concat", {"frames": timeline.frame_count}, inputs=tuple(("segment", k) for k in segments),
         label="join segments", cost=0.05 + 0.002 * len(segments)))
@@ -243,13 +286,248 @@ def _figure(program: M.Program, character: M.Character, age: Fraction | None) ->
             "age": age, "seed": character_seed(program, character)}
 
 
-def _shot_view(shot: Shot, first: int, last: int, codec: Codec, seeds: dict) -> dict:
-    """Frames `first..last` of a shot, described relative to the shot: the camera
-    at each frame follows (frame time - shot start) / shot length."""
-    return {"moves": [_move(m) for m in shot.scene.camera], "seed": seeds[shot.name],
-            "frames": last - first + 1,
-            "offset": Fraction(first) / codec.fps - shot.start,
-            "length": shot.end - shot.start}
+class Views:
+    """How a task sees the frames of a shot: described relative to the shot (the
+    camera at each frame follows (frame time - shot start) / shot length), with
+    the picture's source, the effects and the audio-reactive values per frame."""
+
+    def __init__(self, codec: Codec, seeds: dict, timeline: Timeline, analysis) -> None:
+        self.codec, self.seeds, self.timeline, self.analysis = codec, seeds, timeline, analysis
+        self.sources: dict[str, dict] = {}
+        self.footage: dict[str, str] = {}
+        self.stills: dict[str, tuple[str, str]] = {}      # scene -> (task key, file name)
+        self.sizes: dict[str, tuple[int, int]] = {}       # scene -> still size
+        self._react: dict[str, dict] = {}
+
+    def view(self, shot: Shot, first: int, last: int) -> dict:
+        view = {"moves": [_move(m) for m in shot.scene.camera], "seed": self.seeds[shot.name],
+                "frames": last - first + 1,
+                "offset": Fraction(first) / self.codec.fps - shot.start,
+                "length": shot.end - shot.start,
+                "index0": first - shot.first_frame,
+                "source": self.source(shot)}
+        if shot.scene.effects:
+            view["effects"] = [[e.kind, e.amount] for e in shot.scene.effects]
+        if shot.scene.reactions:
+            values = self.react(shot)
+            view["react"] = {param: array[first:last + 1] for param, array in values.items()}
+        return view
+
+    def source(self, shot: Shot) -> dict:
+        source = dict(self.sources[shot.name])
+        if shot.name in self.stills:
+            source["file"] = self.stills[shot.name][1]
+            source["size"] = list(self.sizes[shot.name])
+        return source
+
+    def input(self, shot: Shot, role: str) -> tuple:
+        """The input that holds a shot's still (none for footage)."""
+        still = self.stills.get(shot.name)
+        return ((role, still[0]),) if still else ()
+
+    def moving(self, shot: Shot) -> bool:
+        return bool(shot.scene.camera or shot.scene.reactions or shot.scene.footage
+                    or shot.scene.effects)
+
+    def local(self, shot: Shot, role: str) -> dict:
+        path = self.footage.get(shot.name)
+        return {f"footage_{role}": path} if path else {}
+
+    def react(self, shot: Shot) -> dict[str, list[int]]:
+        """The scene's reactions at every frame of the video, as integers of 1/10000
+        (signals are normalised over the whole video, so a frame's value does not
+        depend on where a segment begins)."""
+        if shot.name not in self._react:
+            import numpy as np
+
+            from mvlang.build.shots import REACT_SCALE
+            from mvlang.media.react import reaction_values
+
+            grid, analysis = self.timeline.grid, self.analysis
+            times = np.arange(self.timeline.frame_count) / float(self.codec.fps)
+            reactions = [(r.param, float(r.amount), r.signal,
+                          None if r.smooth is None else float(_duration_seconds(
+                              r.smooth, shot.start, grid, self.codec.fps)))
+                         for r in shot.scene.reactions]
+            values = reaction_values(
+                reactions, times, beats=[float(b) for b in grid.beats],
+                downbeats=[float(b) for b in grid.downbeats],
+                onsets=list(analysis.onsets) if analysis else [],
+                envelopes=dict(analysis.envelopes) if analysis else {},
+                envelope_rate=analysis.envelope_rate if analysis else 100)
+            self._react[shot.name] = {
+                param: [round(float(v) * REACT_SCALE) for v in array]
+                for param, array in sorted(values.items())}
+        return self._react[shot.name]
+
+
+ZOOM_SCALE = 2            # each nested picture holds the one before at half its size
+ZOOM_VERSION = "1"
+
+
+def _plan_zooms(graph: Graph, program: M.Program, shots, cuts, codec: Codec, views: Views,
+                unrendered, options: Options, versions: dict, sink: Sink) -> dict[int, dict]:
+    """The picture chains of the `zoom` transitions: {cut index: chain}.
+
+    A zoom out from A to B paints B around A: the chain starts at A's still and
+    ends on B's keyframe with A's chain at its centre, which becomes B's still.
+    A zoom in finds B inside A: the same chain, from B out to A, becomes A's
+    still and plays backwards. Zooms out are chained from the first scene on,
+    zooms in from the last, so a run of zooms is one continuous movement."""
+    zooms: dict[int, dict] = {}
+    outer_of: dict[str, int] = {}
+    order = [i for i, c in enumerate(cuts) if c.transition.kind == "zoom" and c.transition.arg != "in"]
+    order += [i for i, c in reversed(list(enumerate(cuts)))
+              if c.transition.kind == "zoom" and c.transition.arg == "in"]
+    for index in order:
+        cut = cuts[index]
+        if cut.last_frame < cut.first_frame:
+            continue
+        a, b = shots[index], shots[index + 1]
+        inward = cut.transition.arg == "in"
+        inner, outer = (b, a) if inward else (a, b)
+        if inner.name not in views.stills or outer.name not in views.stills:
+            unrendered.add("a `zoom` to or from footage", cut.transition.span, "transitions",
+                           "built as a crossfade")
+            continue
+        if outer.name in outer_of:
+            other = cuts[outer_of[outer.name]].transition
+            sink.warning("W0008", f"scene `{outer.name}` already holds the pictures of another "
+                         "zoom at its centre: this zoom is built as a crossfade",
+                         cut.transition.span, "built as a crossfade", file=program.file,
+                         labels=[Label(program.file, other.span, "this zoom's pictures are at "
+                                       f"the centre of `{outer.name}`")],
+                         hints=["a scene's centre holds one chain of pictures: a `zoom out` "
+                                "into a scene and a `zoom in` out of it both need it; make one "
+                                "of them another transition"])
+            continue
+        depth = cut.transition.depth or 3
+        width, height = _uniform(views.sizes[outer.name], codec)
+        inner_key, inner_file = views.stills[inner.name]
+        outer_key = views.stills[outer.name][0]
+        chain = graph.add(Task(
+            "zoom", {"depth": depth, "scale": ZOOM_SCALE, "width": width, "height": height,
+                     "inner_file": inner_file, "prompt": outer.scene.prompt,
+                     "feather": Fraction(3, 25)},
+            inputs=(("inner", inner_key), ("outer", outer_key)),
+            seed=views.seeds[outer.name], backend=(options.backend, versions["preview"]),
+            label=f"zoom chain {a.name} → {b.name}",
+            origin=Origin(b.name, program.file, cut.transition.span),
+            cost=0.3 * depth * width * height / 921600))
+        outer_of[outer.name] = index
+        views.stills[outer.name] = (chain.key, f"level_{depth}.png")
+        views.sizes[outer.name] = (width, height)
+        zooms[index] = {"key": chain.key, "depth": depth, "inward": inward}
+    return zooms
+
+
+def _uniform(size: tuple[int, int], codec: Codec) -> tuple[int, int]:
+    """The still size with the video's aspect that covers `size` (zoom pictures nest
+    at the video's aspect)."""
+    scale = max(Fraction(size[0], codec.width), Fraction(size[1], codec.height), Fraction(1))
+    return (int(codec.width * scale) + 1) // 2 * 2, (int(codec.height * scale) + 1) // 2 * 2
+
+
+def _camera_zoom(shot: Shot, at: Fraction) -> Fraction:
+    """The camera's zoom factor in `shot` at time `at` (its zoom moves, eased)."""
+    from mvlang.media.render import ease
+
+    progress = min(1.0, max(0.0, float((at - shot.start) / (shot.end - shot.start))))
+    zoom = 1.0
+    for move in shot.scene.camera:
+        if move.move == "zoom":
+            a, b = float(move.start), float(move.end)
+            zoom *= a * (b / a) ** ease(move.ease, progress)
+    return Fraction(round(zoom * 10000), 10000)
+
+
+def _zoom_segment(cut: Cut, a: Shot, b: Shot, zoom: dict, codec: Codec, timeline: Timeline,
+                  options: Options, renderer, program: M.Program) -> Task:
+    """The frames of a zoom: from A's picture as its camera left it to B's as its
+    camera takes it, at a constant apparent speed."""
+    f0, f1 = cut.first_frame, cut.last_frame
+    start_zoom, end_zoom = _camera_zoom(a, cut.start), _camera_zoom(b, cut.end)
+    if zoom["inward"]:                 # the chain runs from B (inner) out to A
+        start_zoom, end_zoom = end_zoom, start_zoom
+    return Task(
+        "zoomseg", {"codec": codec.params(), "frames": f1 - f0 + 1,
+                    "offset": Fraction(f0) / codec.fps - cut.start,
+                    "duration": cut.end - cut.start, "depth": zoom["depth"],
+                    "scale": ZOOM_SCALE, "inward": zoom["inward"], "start_zoom": start_zoom,
+                    "end_zoom": end_zoom, "version": ZOOM_VERSION,
+                    "captions": _captions(timeline, None, f0, f1, codec, cut)
+                    if options.captions else None},
+        inputs=(("levels", zoom["key"]),), backend=renderer,
+        label=f"zoom {a.name} → {b.name}",
+        origin=Origin(b.name, program.file, cut.transition.span),
+        cost=_encode_cost(codec, f1 - f0 + 1, True) * 1.5)
+
+
+def _frames_of(task: Task) -> int:
+    return task.params["shot"]["frames"] if task.kind == "segment" else task.params["frames"]
+
+
+def _plan_sounds(graph: Graph, program: M.Program, timeline: Timeline, codec: Codec,
+                 views: Views, ranges, mix_params: dict, audio_inputs: tuple, local: dict,
+                 renderer, versions: dict) -> Task:
+    """A task per sound cue (`sfx "..."`: designed from its words; `sfx auto`: made
+    from the rendered frames of its scene), and the mix that lays them over the
+    song at their times and gains."""
+    shots = {shot.name: shot for shot in timeline.shots}
+    cues, inputs = [], list(audio_inputs)
+    occurrences: dict[tuple, int] = {}
+    for placed in timeline.cues:
+        cue = placed.cue
+        scene = shots.get(cue.scene) if cue.scene else None
+        origin = Origin(cue.scene, program.file, cue.span)
+        where = (cue.scene or "", cue.prompt or "auto")
+        occurrences[where] = occurrences.get(where, 0) + 1
+        seed = derive_seed(program.video.seed, "sfx", *where, occurrences[where])
+        if cue.prompt is not None:
+            length = None if placed.end is None else placed.end - placed.start
+            task = graph.add(Task(
+                "sfx", {"prompt": cue.prompt, "seconds": length, "rate": AUDIO_RATE},
+                seed=seed, backend=("preview-sfx", versions["sfx"]),
+                label=f"sfx \"{_short(cue.prompt)}\"", origin=origin, cost=0.3))
+        else:
+            if scene is None:
+                continue
+            first, last = scene.first_frame, scene.last_frame
+            if placed.end is not None:
+                last = min(last, _frame(placed.end, codec.fps) - 1)
+            covering = [(key, lo, hi) for key, lo, hi in ranges if hi >= first and lo <= last]
+            task = graph.add(Task(
+                "sfxauto", {"words": scene.scene.prompt, "first": first, "last": last,
+                            "ranges": [[lo, hi] for _, lo, hi in covering], "fps": codec.fps,
+                            "rate": AUDIO_RATE},
+                inputs=tuple(("segment", key) for key, _, _ in covering), seed=seed,
+                backend=("preview-sfx", versions["sfx"]), label=f"sfx auto {scene.name}",
+                origin=origin, cost=0.1 + (last - first) * 0.002))
+        inputs.append(("cue", task.key))
+        cues.append([placed.start, cue.gain_db])
+    return Task("mix", {**mix_params, "cues": cues}, inputs=tuple(inputs), backend=renderer,
+                label="audio mix", origin=Origin(None, program.file, program.audio.span),
+                cost=0.5 + float(timeline.duration) * 0.03, local=local)
+
+
+def _frame(time: Fraction, fps: Fraction) -> int:
+    from mvlang.timeline.model import frame_of
+
+    return frame_of(time, fps)
+
+
+def _short(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _duration_seconds(duration, at: Fraction, grid, fps: Fraction) -> Fraction:
+    """A written duration (`smooth 1 beat`, `100ms`, `2f`) in seconds, measured from `at`."""
+    if duration.unit == "s":
+        return duration.amount
+    if duration.unit == "f":
+        return duration.amount / fps
+    beats = duration.amount * (grid.beats_per_bar if duration.unit == "bar" else 1)
+    return grid.add_beats(at, beats) - at
 
 
 def _move(move: M.CameraMove) -> dict:
@@ -322,16 +600,7 @@ class Unrendered:
         self.uses.setdefault(feature, []).append((span, noun, how))
 
     def scene(self, scene: M.Scene) -> None:
-        if scene.reactions:
-            self.add("`react`", scene.span, "scenes")
-        for kind in sorted({e.kind for e in scene.effects}):
-            self.add(f"`effect {kind}`", scene.span, "scenes")
-        if scene.sounds:
-            self.add("`sfx`", scene.span, "scenes")
-        if scene.image:
-            self.add("`image`", scene.span, "scenes", "built with a painted picture")
-        if scene.footage:
-            self.add("`footage`", scene.span, "scenes", "built with a painted picture")
+        del scene                          # every scene feature is rendered now
 
     def report(self, sink: Sink, file: str) -> None:
         from mvlang.diagnostics import Label
