@@ -1,5 +1,7 @@
 """Finishing effects (grain, vignette, blur, glow, dream) and audio-reactive values."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -135,6 +137,15 @@ def test_effects_at_odd_and_tiny_sizes():
         assert out.shape == (h, w, 3) and out.dtype == np.uint8
 
 
+def test_threads_give_the_same_frames(picture):
+    fx = Effects([("dream", 0.6), ("glow", 0.5), ("grain", 0.4), ("vignette", 0.5)], W, H, 3, 24)
+    serial = [fx.apply(picture, i, blur_extra=0.1 * (i % 3)) for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda i: fx.apply(picture, i, blur_extra=0.1 * (i % 3)), range(8)))
+    assert all(np.array_equal(a, b) for a, b in zip(serial, threaded))
+    assert len({a.tobytes() for a in serial}) == 8
+
+
 def test_effects_run_in_order(picture):
     one = Effects([("vignette", 1.0), ("glow", 1.0)], W, H, 0, 24).apply(picture, 0)
     other = Effects([("glow", 1.0), ("vignette", 1.0)], W, H, 0, 24).apply(picture, 0)
@@ -238,14 +249,15 @@ def test_reaction_values_add_up():
                               ("brightness", 0.8, "beat", None), ("brightness", 0.7, "beat", None),
                               ("blur", 2.0, "beat", None)],
                              TIMES, **_analysis(envelopes={"kick": env}))
-    assert set(values) == {"zoom", "shake", "brightness", "hue", "blur"}
+    assert set(values) == {"zoom", "brightness", "hue", "blur"}        # only what reacts
     assert values["zoom"] == pytest.approx(1.0 + 0.03 * s + 0.05 * k)
     assert values["hue"] == pytest.approx(0.25 * 360 * s + 40 * s)
-    assert values["shake"] == pytest.approx(np.zeros_like(s))
     assert values["brightness"].max() == pytest.approx(1.0)         # clipped
     assert values["blur"].max() == pytest.approx(1.0)
-    neutral = reaction_values([], TIMES, **_analysis())
-    assert np.all(neutral["zoom"] == 1) and np.all(neutral["shake"] == 0)
+    shake = reaction_values([("shake", 0.02, "bar", 0.1)], TIMES, **_analysis())
+    assert set(shake) == {"shake"}
+    assert shake["shake"] == pytest.approx(0.02 * signal("bar", TIMES, BEATS, DOWNBEATS, (), {}, 1, 0.1))
+    assert reaction_values([], TIMES, **_analysis()) == {}
     with pytest.raises(ValueError, match="unknown react parameter"):
         reaction_values([("spin", 1, "beat", None)], TIMES, **_analysis())
 

@@ -309,7 +309,7 @@ def test_transition_ends():
     assert transition_frame(A, B, "cut", None, 0.49) is A
     assert transition_frame(A, B, "cut", None, 0.5) is B
     with pytest.raises(ValueError):
-        transition_frame(A, B, "whip", "left", 0.5)
+        transition_frame(A, B, "spin", None, 0.5)
     with pytest.raises(ValueError):
         transition_frame(A, B, "dip", "purple", 0.5)
 

@@ -120,7 +120,7 @@ def loudness(samples: np.ndarray, rate: int) -> float:
     """
     x = _channels(samples)
     n = x.shape[0]
-    if n == 0 or not np.any(x):
+    if n == 0:
         return -math.inf
     sums, step = _step_powers(x, rate)
     per_block = round(_BLOCK / _STEP)
@@ -149,12 +149,17 @@ def _duck_gains(cues: np.ndarray, music: np.ndarray, rate: int, duck_db: float) 
     blocks = -(-n // hop)
 
     def powers(x: np.ndarray) -> np.ndarray:
+        """Mean square (over both channels) of each block."""
         out = np.zeros(blocks)
-        full = n // hop
-        sq = np.einsum("ij,ij->i", x[:full * hop], x[:full * hop], dtype=np.float64)
-        out[:full] = sq.reshape(full, hop).mean(axis=1) / 2
-        if n % hop:
-            out[full] = np.mean(x[full * hop:].astype(np.float64) ** 2)
+        step = max(1, _CHUNK // hop) * hop
+        for first in range(0, n, step):
+            part = x[first:first + step].astype(np.float64)
+            full = part.shape[0] // hop
+            at = first // hop
+            sq = np.einsum("ij,ij->i", part, part)
+            out[at:at + full] = sq[:full * hop].reshape(full, hop).mean(axis=1) / 2
+            if part.shape[0] % hop:
+                out[at + full] = sq[full * hop:].mean() / 2
         return out
     music_power = powers(music)
     heard = music_power[music_power > 1e-7]
@@ -179,7 +184,10 @@ def _duck_gains(cues: np.ndarray, music: np.ndarray, rate: int, duck_db: float) 
     active = np.flatnonzero(reduction > 0.001)
     lo, hi = max(0, (active[0] - 1) * hop), min(n, (active[-1] + 2) * hop)
     centres = (np.arange(blocks) + 0.5) * hop
-    gains[lo:hi] = np.interp(np.arange(lo, hi), centres, 10 ** (-reduction / 20))
+    curve = 10 ** (-reduction / 20)
+    for first in range(lo, hi, _CHUNK):
+        last = min(hi, first + _CHUNK)
+        gains[first:last] = np.interp(np.arange(first, last), centres, curve)
     return gains
 
 
@@ -256,9 +264,11 @@ def mix(music: np.ndarray, rate: int, cues: Sequence[Placed], duration: float,
         duck_db: float = 6.0, target_lufs: float = -14.0) -> np.ndarray:
     """The final stereo track (float32, exactly round(duration * rate) samples).
 
-    The music (padded with silence or cut), every cue at its start (cut at the end) and gain,
-    the music ducked under loud cues, the sum normalised to `target_lufs` and limited to
-    -1 dBFS (true peak, estimated at 4x). A silent sum gives zeros.
+    The music (at `rate`; padded with silence or cut), every cue at its start (cut at the
+    end) and gain, the music ducked under loud cues, the sum normalised to `target_lufs` and
+    limited to -1 dBFS (true peak, estimated at 4x): a mix whose peaks the limiter has to
+    pull down lands a little under its target. A silent sum (nothing above the -70 LUFS
+    gate) gives zeros.
     """
     n = max(0, round(duration * rate))
     out = np.zeros((n, 2), dtype=np.float32)

@@ -28,13 +28,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import signal
-from scipy.ndimage import uniform_filter1d
 
 from .synth import band_gain, lowpass_gain, read, spectral, sweep, table_for
 
 __all__ = ["FAMILIES", "VERSION", "auto", "describe", "design"]
 
-VERSION = "1"                    # bump when the same inputs give other samples
+VERSION = "2"                    # bump when the same inputs give other samples
 PEAK = 10 ** (-1 / 20)           # -1 dBFS
 SOFT_DB = -8.0                   # "soft", "gentle", "light", "quiet"
 FAR_DB = -12.0                   # "far away", "distant"
@@ -43,7 +42,7 @@ TAU = 2 * np.pi
 
 
 # ------------------------------------------------------------------ words
-def _fo_rms(*bases: str) -> set[str]:
+def _forms(*bases: str) -> set[str]:
     """A word with its usual inflections: creak -> creaks, creaking, creaked, creaky."""
     out: set[str] = set()
     for b in bases:
@@ -56,35 +55,36 @@ def _fo_rms(*bases: str) -> set[str]:
 
 
 _KEYS: dict[str, set[str]] = {
-    "rain": _fo_rms("rain", "rainfall", "raindrop", "drizzle", "downpour", "shower"),
-    "wind": _fo_rms("wind", "breeze", "gust", "gale", "blizzard", "howl") - {"winding", "winded"},
-    "water": _fo_rms("water", "stream", "brook", "river", "creek", "babble", "trickle", "wave",
+    "rain": _forms("rain", "rainfall", "raindrop", "drizzle", "downpour", "shower"),
+    "wind": (_forms("wind", "breeze", "gust", "gale", "blizzard", "howl", "rustle")
+             | {"leaves", "leaf"}) - {"winding", "winded"},
+    "water": _forms("water", "stream", "brook", "river", "creek", "babble", "trickle", "wave",
                     "sea", "ocean", "surf", "shore", "beach", "tide", "splash", "fountain",
                     "waterfall", "lake", "drip", "puddle", "splosh"),
-    "bubbles": _fo_rms("bubble", "gurgle", "fizz", "boil", "aquarium"),
-    "bells": _fo_rms("bell", "chime", "ding", "dong", "gong", "ring", "toll", "doorbell", "jingle",
+    "bubbles": _forms("bubble", "gurgle", "fizz", "boil", "aquarium"),
+    "bells": _forms("bell", "chime", "ding", "dong", "gong", "ring", "toll", "doorbell", "jingle",
                     "carillon"),
-    "crowd": _fo_rms("crowd", "murmur", "chatter", "applause", "applaud", "clap", "cheer",
+    "crowd": _forms("crowd", "murmur", "chatter", "applause", "applaud", "clap", "cheer",
                     "audience", "people", "stadium", "party", "spectator") | {"chattering"},
-    "laughter": _fo_rms("laugh", "laughter", "giggle", "chuckle", "cackle"),
-    "whoosh": _fo_rms("whoosh", "swoosh", "swish", "woosh", "whizz", "swoop", "flyby", "whiz"),
-    "impact": _fo_rms("thud", "thump", "slam", "hit", "punch", "impact", "crash", "bang", "boom",
+    "laughter": _forms("laugh", "laughter", "giggle", "chuckle", "cackle"),
+    "whoosh": _forms("whoosh", "swoosh", "swish", "woosh", "whizz", "swoop", "flyby", "whiz"),
+    "impact": _forms("thud", "thump", "slam", "hit", "punch", "impact", "crash", "bang", "boom",
                      "explosion", "explode", "blast", "knock", "smash", "bomb", "collision",
-                     "thwack", "stomp"),
-    "creak": _fo_rms("creak", "squeak", "hinge", "groan"),
-    "birds": _fo_rms("bird", "birdsong", "tweet", "chirp", "gull", "seagull", "robin",
+                     "thwack", "stomp", "shatter", "break", "glass"),
+    "creak": _forms("creak", "squeak", "hinge", "groan"),
+    "birds": _forms("bird", "birdsong", "tweet", "chirp", "gull", "seagull", "robin",
                     "sparrow", "songbird", "warble", "blackbird", "twitter"),
-    "thunder": _fo_rms("thunder", "thunderclap", "thunderstorm", "lightning", "storm"),
-    "footsteps": _fo_rms("footstep", "footfall", "step", "walk", "stroll", "march", "tread",
+    "thunder": _forms("thunder", "thunderclap", "thunderstorm", "lightning", "storm"),
+    "footsteps": _forms("footstep", "footfall", "step", "walk", "stroll", "march", "tread",
                         "jog") | {"running", "runs", "run", "steps"},
-    "clock": _fo_rms("clock", "tick", "tock", "metronome", "ticktock", "pendulum"),
-    "shutter": _fo_rms("shutter", "camera", "snapshot", "photo", "photograph"),
-    "whistle": _fo_rms("whistle"),
-    "engine": _fo_rms("engine", "motor", "car", "truck", "idle", "rev", "motorcycle", "motorbike",
+    "clock": _forms("clock", "tick", "tock", "metronome", "ticktock", "pendulum"),
+    "shutter": _forms("shutter", "camera", "snapshot", "photo", "photograph"),
+    "whistle": _forms("whistle"),
+    "engine": _forms("engine", "motor", "car", "truck", "idle", "rev", "motorcycle", "motorbike",
                      "traffic", "lorry", "tractor", "scooter", "highway"),
-    "fire": _fo_rms("fire", "crackle", "campfire", "fireplace", "flame", "burn", "blaze",
+    "fire": _forms("fire", "crackle", "campfire", "fireplace", "flame", "burn", "blaze",
                    "ember", "bonfire", "candle"),
-    "typing": _fo_rms("typing", "type", "keyboard", "typewriter", "keystroke"),
+    "typing": _forms("typing", "type", "keyboard", "typewriter", "keystroke"),
 }
 _COMPOUNDS = {                     # whole phrases that mean one family (and consume their words)
     ("wind", "chime"): "bells", ("wind", "chimes"): "bells", ("running", "water"): "water",
@@ -107,6 +107,7 @@ _SOFT = {"light", "soft", "gentle", "quiet", "small", "tiny", "delicate", "littl
 _SMALL = {"small", "tiny", "little", "light"}
 _SHORT = {"short", "quick", "brief", "sharp", "fast", "snappy"}
 _LONG = {"long", "slow", "lingering", "sustained", "endless", "lasting", "extended"}
+_MODIFIERS = _FAR | _HEAVY | _SOFT | _SHORT | _LONG | {"away", "off", "very", "really"}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "once": 1, "twice": 2, "thrice": 3,
             "double": 2, "triple": 3}
@@ -142,7 +143,8 @@ _WEAK = {                          # words that choose a family only when no oth
     "trucks", "lorry", "tractor", "highway", "scooter", "water", "lake", "beach", "shore", "walk",
     "walking", "walks", "run", "running", "runs", "stroll", "march", "marching", "step", "steps",
     "jog", "jogging", "ring", "ringing", "rings", "photo", "photograph", "camera", "groan",
-    "groaning", "tweet", "twitter", "burning", "burn", "idle", "hit",
+    "groaning", "tweet", "twitter", "burning", "burn", "idle", "hit", "motor", "motors",
+    "crash", "crashes", "crashing", "crashed", "leaves", "break", "breaking", "breaks",
 }
 
 
@@ -191,6 +193,8 @@ class _Ctx:
     scale: float = 1.0           # "short" 0.5, "long" 2
     count: int | None = None
     auto: bool = False           # a bed for `sfx auto`: shallower built-in swells
+    seed: int = 0
+    offset: int = 0              # samples: where this piece of a long texture starts
 
     @property
     def pitch(self) -> float:
@@ -258,12 +262,27 @@ def _wander(c: _Ctx, n: int, hz: float, low: float, high: float) -> np.ndarray:
 
 def _scatter(n: int, where: np.ndarray, amps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Copies of `kernel` at sample positions `where` (mono)."""
-    impulses = np.zeros(n)
+    return _place(np.zeros(n), where, amps, kernel)
+
+
+def _place(out: np.ndarray, where, amps, kernel: np.ndarray) -> np.ndarray:
+    """Add copies of `kernel` at sample positions `where` into `out` (1-D), in place: one by
+    one when they are few, else by convolving an impulse train."""
+    n, size = out.shape[0], kernel.shape[0]
+    where, amps = np.asarray(where, dtype=np.int64), np.asarray(amps, dtype=float)
     keep = (where >= 0) & (where < n)
-    np.add.at(impulses, where[keep], amps[keep])
-    if not keep.any():
-        return impulses
-    return signal.oaconvolve(impulses, kernel)[:n]
+    where, amps = where[keep], amps[keep]
+    if where.size == 0:
+        return out
+    if where.size * (1000 + size) < 50 * n:
+        for at, a in zip(where.tolist(), amps.tolist()):
+            stop = min(n, at + size)
+            out[at:stop] += a * kernel[:stop - at]
+        return out
+    impulses = np.zeros(n)
+    np.add.at(impulses, where, amps)
+    out += signal.oaconvolve(impulses, kernel)[:n]
+    return out
 
 
 def _burst(c: _Ctx, low: float, high: float, tau: float, attack: float = 0.0003) -> np.ndarray:
@@ -341,7 +360,8 @@ def _chirps(c: _Ctx, n: int, where, f0s, taus, rises, amps, pans) -> np.ndarray:
 
 
 def _reverb(c: _Ctx, x: np.ndarray, size: float, wet: float, bright: float = 0.5) -> np.ndarray:
-    """A stereo noise-tail room, mixed wet/dry by energy (a unit-energy response)."""
+    """A stereo noise-tail room, mixed wet/dry by energy (a unit-energy response); overlap-add
+    over 10 s blocks, so a long sound costs no more memory than a short one."""
     if wet <= 0 or x.shape[0] == 0:
         return x
     m = max(16, int(size * c.rate))
@@ -349,9 +369,15 @@ def _reverb(c: _Ctx, x: np.ndarray, size: float, wet: float, bright: float = 0.5
     ir = c.rng.standard_normal((m, 2)) * np.exp(-6.9 * t / size)[:, None]
     ir = spectral(ir, lambda f: lowpass_gain(f, 1500 + 9000 * bright, order=1), sr=c.rate)
     ir = np.concatenate([np.zeros((int(0.015 * c.rate), 2)), ir])
-    ir /= np.sqrt(np.sum(ir ** 2) / 2)
-    tail = signal.fftconvolve(x, ir, axes=0)[:x.shape[0]]
-    return np.sqrt(1 - wet) * x + np.sqrt(wet) * tail
+    ir *= np.sqrt(wet) / np.sqrt(np.sum(ir ** 2) / 2)
+    n = x.shape[0]
+    out = x * np.sqrt(1 - wet)
+    block = 10 * c.rate
+    for lo in range(0, n, block):
+        tail = signal.fftconvolve(x[lo:lo + block], ir, axes=0)
+        stop = min(n, lo + tail.shape[0])
+        out[lo:stop] += tail[:stop - lo]
+    return out
 
 
 def _fade(x: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
@@ -366,6 +392,23 @@ def _fade(x: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
 
 def _rms(x: np.ndarray) -> float:
     return max(float(np.sqrt(np.mean(x ** 2))), 1e-12) if x.size else 1e-12
+
+
+def _tame(x: np.ndarray, knee: float = 0.7) -> np.ndarray:
+    """Scale a texture by its 99.9th percentile level rather than its one loudest sample, and
+    round off the rare peaks above that: the same words give the same loudness whatever the
+    seed (one big rain drop no longer sets the level of the rain)."""
+    a = np.abs(x)
+    sample = a.ravel()[::max(1, a.size // 400_000)]
+    level = float(np.quantile(sample, 0.999)) if sample.size else 0.0
+    if level <= 0:
+        return x
+    x = x * (knee / level)
+    over = np.abs(x) > knee
+    if over.any():
+        v = x[over]
+        x[over] = np.sign(v) * (knee + (1 - knee) * np.tanh((np.abs(v) - knee) / (1 - knee)))
+    return x
 
 
 def _peak(x: np.ndarray) -> float:
@@ -414,6 +457,12 @@ def _rain(c: _Ctx, n: int) -> np.ndarray:
 
 
 def _wind(c: _Ctx, n: int) -> np.ndarray:
+    if c.starts("rustl", "leaves", "leaf"):
+        return _unit_rms(_leaves(c, n)) + 0.5 * _unit_rms(_gusts(replace(c, soft=True), n))
+    return _gusts(c, n)
+
+
+def _gusts(c: _Ctx, n: int) -> np.ndarray:
     gusts = _wander(c, n, 0.5 * (1.6 if c.heavy else 1.0), 0.3, 1.0) ** 1.5
     if c.auto:
         gusts = 0.5 + 0.5 * gusts
@@ -495,19 +544,36 @@ def _bubbles(c: _Ctx, n: int) -> np.ndarray:
     return out + 0.05 * _band(c, n, 60, 500, 2)
 
 
+def _at_rate(c: _Ctx, n: int, make, divide: int = 4) -> np.ndarray:
+    """Build a layer with nothing above ~5 kHz at a quarter of the rate, then bring it up: a
+    quarter of the work for voices."""
+    if c.rate % divide or c.rate // divide < 8000:
+        return make(c, n)
+    x = make(replace(c, rate=c.rate // divide), -(-n // divide))
+    return signal.resample_poly(x, divide, 1, axis=0)[:n]
+
+
 def _murmur(c: _Ctx, n: int, voices: int | None = None, bright: float = 1.0) -> np.ndarray:
     """Babble: many voices, speech-shaped noise plus voiced tones, each with its own syllables."""
+    return _at_rate(c, n, lambda low, m: _babble(low, m, voices, bright))
+
+
+def _babble(c: _Ctx, n: int, voices: int | None, bright: float) -> np.ndarray:
     voices = voices or int(np.clip(16 * c.density, 5, 40))
-    noise_bus, voiced_bus = np.zeros((n, 2)), np.zeros((n, 2))
+    power, voiced = np.zeros((n, 2)), np.zeros((n, 2))
     for _ in range(voices):
         env = _syllables(c, n, c.rng.uniform(3.5, 5.5))
-        side = c.rng.uniform(-0.9, 0.9)
+        angle = (c.rng.uniform(-0.9, 0.9) + 1) * np.pi / 4
+        sides = np.sqrt(2) * np.array([np.cos(angle), np.sin(angle)])
         f0 = _loguniform(c, 95, 260) * (1 + 0.08 * _wander(c, n, 2.0, -1, 1))
-        noise_bus += _pan(c.rng.standard_normal(n) * env, side)
-        voiced_bus += _pan(_osc(c, f0, cutoff=3500) * env, side)
-    noise_bus = spectral(noise_bus, lambda f: band_gain(f, 200, 3500 * bright, 2), sr=c.rate)
-    voiced_bus = _formants(c, voiced_bus, ((550, 1.0, 200), (1400, 0.6, 300), (2500, 0.3, 400)))
-    return 0.45 * noise_bus / _rms(noise_bus) + voiced_bus / _rms(voiced_bus)
+        voiced += (_osc(c, f0, cutoff=2000) * env)[:, None] * sides
+        power += (env ** 2)[:, None] * sides ** 2
+    # the voices' breath: independent noises summed are one noise with the summed power
+    noise = np.sqrt(power) * c.rng.standard_normal((n, 2))
+    noise = spectral(noise, lambda f: band_gain(f, 200, min(3500 * bright, 0.42 * c.rate), 2),
+                     sr=c.rate)
+    voiced = _formants(c, voiced, ((550, 1.0, 200), (1400, 0.6, 300), (2500, 0.3, 400)))
+    return 0.45 * noise / _rms(noise) + voiced / _rms(voiced)
 
 
 def _syllables(c: _Ctx, n: int, rate: float, pause: float = 0.25) -> np.ndarray:
@@ -526,43 +592,50 @@ def _syllables(c: _Ctx, n: int, rate: float, pause: float = 0.25) -> np.ndarray:
 
 
 def _applause(c: _Ctx, n: int, clappers: int | None = None) -> np.ndarray:
+    """Clappers, each with its own pace, hand shape (one of a few clap sounds) and place."""
     r = c.rate
     clappers = clappers or int(np.clip(22 * c.density, 5, 60))
     kernels = []
     for _ in range(6):
         centre = _loguniform(c, 700, 2600)
         kernels.append(_burst(c, centre / 1.6, centre * 1.6, c.rng.uniform(0.003, 0.007)))
-    out = np.zeros((n, 2))
+    out = np.zeros((2, n))
     seconds_ = n / r
     for _ in range(clappers):
         period = c.rng.uniform(0.18, 0.3)
         times = c.rng.uniform(0, period) + np.arange(int(seconds_ / period) + 1) * period
         times = times + c.rng.normal(0, 0.012, times.size)
-        where = (times * r).astype(np.int64)
         amps = c.rng.lognormal(0, 0.35, times.size) * c.rng.uniform(0.5, 1.0)
         kernel = kernels[c.rng.integers(0, len(kernels))]
-        out += _pan(_scatter(n, where, amps, kernel), c.rng.uniform(-0.9, 0.9))
-    return out
+        angle = (c.rng.uniform(-0.9, 0.9) + 1) * np.pi / 4
+        for ch, side in enumerate((np.cos(angle), np.sin(angle))):
+            _place(out[ch], (times * r).astype(np.int64), amps * side * np.sqrt(2), kernel)
+    return out.T
 
 
 def _cheer(c: _Ctx, n: int) -> np.ndarray:
-    r = c.rate
     crowd = _murmur(c, n, int(np.clip(24 * c.density, 8, 50)), bright=1.4)
+    woo = _at_rate(c, n, _woos)
+    claps = _applause(c, n)
+    return crowd / _rms(crowd) + 0.7 * woo / _rms(woo) + 0.5 * claps / _rms(claps)
+
+
+def _woos(c: _Ctx, n: int) -> np.ndarray:
+    """Voices in a crowd calling out: gliding vowels."""
+    r = c.rate
     woo = np.zeros((n, 2))
-    for _ in range(int(np.clip(7 * c.density, 3, 16))):
+    for _ in range(int(np.clip(1.75 * c.density * n / r, 3, 400))):
         length = c.rng.uniform(0.6, 1.6)
         at = int(c.rng.uniform(-0.3, n / r - 0.3) * r)
         m = int(length * r)
         tt = np.arange(m) / r
         f = _loguniform(c, 260, 480) * (1 + 0.35 * np.sin(np.pi * tt / length) ** 0.7)
         env = np.minimum(1, tt / 0.1) * np.minimum(1, (length - tt) / 0.25)
-        v = _osc(c, f, cutoff=4000) * env * c.rng.uniform(0.5, 1.0)
+        v = _osc(c, f, cutoff=2500) * env * c.rng.uniform(0.5, 1.0)
         lo, hi = max(at, 0), min(at + m, n)
         if hi > lo:
             woo[lo:hi] += _pan(v[lo - at:hi - at], c.rng.uniform(-0.8, 0.8))
-    woo = _formants(c, woo, ((700, 1.0, 150), (1150, 0.7, 200), (2600, 0.25, 300)))
-    claps = _applause(c, n)
-    return crowd / _rms(crowd) + 0.7 * woo / _rms(woo) + 0.5 * claps / _rms(claps)
+    return _formants(c, woo, ((700, 1.0, 150), (1150, 0.7, 200), (2600, 0.25, 300)))
 
 
 def _laughter(c: _Ctx, n: int) -> np.ndarray:
@@ -595,6 +668,8 @@ def _laughter(c: _Ctx, n: int) -> np.ndarray:
                 pitches.append(f_bout * (1 - 0.035 * j) * c.rng.uniform(0.97, 1.03))
                 amps.append((1 - 0.05 * j) * c.rng.uniform(0.75, 1.0))
             at += k / rate + c.rng.uniform(0.35, 0.9)
+        if not starts:
+            continue
         starts_ = np.asarray(starts)
         lengths_ = np.asarray(lengths)
         i = np.clip(np.searchsorted(starts_, t, side="right") - 1, 0, len(starts_) - 1)
@@ -665,18 +740,20 @@ def _birds(c: _Ctx, n: int) -> np.ndarray:
                   c.rng.uniform(-1.2, 1.2), c.rng.uniform(0.7, 1.3)) for _ in range(3)]
         side = c.rng.uniform(-0.8, 0.8)
         level = c.rng.uniform(0.4, 1.0) * (1.0 if b == 0 else 0.7)
-        at = c.rng.uniform(0.05, 0.3) if b == 0 else c.rng.uniform(0.2, 1.5)
+        first = min(0.1 * n / r, c.rng.uniform(0.05, 0.3))
+        at = first if b == 0 else c.rng.uniform(0.2, 1.5)
         while at < n / r:
             for _ in range(int(c.rng.integers(3, 11))):
                 dur, depth, fm, slope, ratio = kinds[c.rng.integers(0, 3)]
                 start, m = int(at * r), int(dur * r)
-                if start + m >= n:
+                if start >= n:
                     break
                 tt = np.arange(m) / r
                 f = fc * ratio * 2 ** (depth * np.sin(TAU * fm * tt) + slope * (tt / dur - 0.5))
                 ph = TAU * np.cumsum(np.minimum(f, 0.45 * r)) / r
                 s = (np.sin(ph) + 0.08 * np.sin(2 * ph)) * np.sin(np.pi * tt / dur) ** 2
-                out[start:start + m] += _pan(s * level, side)
+                m = min(m, n - start)
+                out[start:start + m] += _pan(s[:m] * level, side)
                 at += dur + c.rng.uniform(0.015, 0.08)
             at += c.rng.uniform(0.4, 1.6)
     return _reverb(c, out, 1.4, 0.15, 0.7)
@@ -687,19 +764,21 @@ def _gulls(c: _Ctx, n: int) -> np.ndarray:
     out = np.zeros((n, 2))
     for g in range(c.count or 2):
         side = c.rng.uniform(-0.8, 0.8)
-        at = c.rng.uniform(0.05, 0.2) if g == 0 else c.rng.uniform(0.5, 2.0)
+        first = min(0.1 * n / r, c.rng.uniform(0.05, 0.2))
+        at = first if g == 0 else c.rng.uniform(0.5, 2.0)
         base = _loguniform(c, 1000, 1400) * c.pitch
         while at < n / r:
             for _ in range(int(c.rng.integers(2, 6))):
                 dur = c.rng.uniform(0.25, 0.45)
                 start, m = int(at * r), int(dur * r)
-                if start + m >= n:
+                if start >= n:
                     break
                 x = np.arange(m) / m
                 f = base * (1 + 0.25 * np.sin(np.pi * np.minimum(x / 0.6, 1.0)) - 0.35 * x ** 2)
                 rough = 1 + 0.35 * np.sin(TAU * 70 * np.arange(m) / r)
                 s = _osc(c, f, cutoff=4000) * np.sin(np.pi * x) ** 0.7 * rough
-                out[start:start + m] += _pan(s, side)
+                m = min(m, n - start)
+                out[start:start + m] += _pan(s[:m], side)
                 at += dur + c.rng.uniform(0.08, 0.2)
             at += c.rng.uniform(1.0, 3.0)
     out = spectral(out, lambda f: band_gain(f, 600, 6000, 1), sr=r)
@@ -875,7 +954,7 @@ def _typing(c: _Ctx, n: int) -> np.ndarray:
     space = _modes(c, m, [180 * c.pitch, 420], (0.02, 0.01), (0.8, 0.3)) + 0.5 * _band(
         c, m, 1500, 6000, 2, 1) * _env(c, m, 0.004)
     where = (np.asarray(times) * r).astype(np.int64)
-    spaces_ = np.asarray(spaces)
+    spaces_ = np.asarray(spaces, dtype=bool)
     amps = c.rng.uniform(0.6, 1.0, where.size)
     which = c.rng.integers(0, len(variants), where.size)
     x = _scatter(n, where[spaces_], amps[spaces_], space)
@@ -890,21 +969,30 @@ def _typing(c: _Ctx, n: int) -> np.ndarray:
 
 
 def _drone(c: _Ctx, n: int) -> np.ndarray:
-    """An airy drone: a soft open chord with slow beating, and breath on top."""
-    t = _t(c, n)
+    """An airy drone: a soft open chord with slow beating, and breath on top. The chord is a
+    function of absolute time (its choices come from the words and the seed, not the piece),
+    so the pieces of a long drone join without a seam."""
+    t = (c.offset + np.arange(n)) / c.rate
+    chord = _seed_words("drone", c.text, c.seed)
     root = 440 * 2 ** ((45 + int(_unit(c.text, 7) * 12) - 69) / 12)
     out = np.zeros((n, 2))
     for k, (ratio, a) in enumerate(((1, 1.0), (1.5, 0.7), (2, 0.5), (3, 0.25), (4.5, 0.12))):
-        beat = c.rng.uniform(0.1, 0.4)
+        beat = chord.uniform(0.1, 0.4)
         for sign, side, weight in ((-1, -0.6, 1.0), (1, 0.6, 0.4)):
             f = root * ratio + sign * beat / 2
-            out += _pan(a * weight * np.sin(TAU * f * t + c.rng.uniform(0, TAU)),
-                        side * (1 if k % 2 else -1))
+            wave = np.sin(TAU * f * t + chord.uniform(0, TAU))
+            wave *= a * weight
+            out += _pan(wave, side * (1 if k % 2 else -1))
     depth = 0.0 if c.auto else 1.0                   # in `sfx auto` the picture moves it
-    out *= (1 - 0.2 * depth + 0.2 * depth * _wander(c, n, 0.15, 0, 1))[:, None]
-    air = _band(c, n, 700, 11000, 1) * (1 - 0.4 * depth + 0.4 * depth * _wander(
-        c, n, 0.25, 0, 1))[:, None]
-    return out / _rms(out) + 0.8 * air
+    if depth:
+        out *= (1 - 0.2 * depth + 0.2 * depth * _wander(c, n, 0.15, 0, 1))[:, None]
+    air = _band(c, n, 700, 11000, 1)
+    if depth:
+        air *= (1 - 0.4 * depth + 0.4 * depth * _wander(c, n, 0.25, 0, 1))[:, None]
+    out /= _rms(out)
+    air *= 0.8
+    out += air
+    return out
 
 
 def _crickets(c: _Ctx, n: int) -> np.ndarray:
@@ -1048,6 +1136,19 @@ def _impact(c: _Ctx, n: int) -> np.ndarray:
             debris[:, ch] = _scatter(n, at.astype(np.int64), c.rng.lognormal(-1, 0.6, k), kernel)
         x = 1.2 * sub[:, None] + 0.5 * blast / max(_peak(blast), 1e-9) + 0.5 * debris
         return _drive(_reverb(c, x, 2.5, 0.25, 0.4), 1.5)
+    if v == "glass":
+        x = 0.8 * _band(c, n, 1000, 12000, 1, 1) * _env(c, n, 0.012)
+        x += 0.5 * _band(c, n, 100, 800, 2, 1) * _env(c, n, 0.02)
+        k = int(60 * c.density)
+        where = (c.rng.exponential(0.12, k) * r).astype(np.int64)
+        where[0] = 0
+        for at, f, tau, a in zip(where.tolist(), _loguniform(c, 2500, 9000, k),
+                                 c.rng.uniform(0.01, 0.06, k), c.rng.lognormal(-1.0, 0.6, k)):
+            m = min(n - at, int(tau * 6 * r))
+            if m > 8:
+                x[at:at + m] += a * _modes(c, m, [f, f * 1.58, f * 2.31], (tau, tau * 0.6, tau * 0.4),
+                                            (1, 0.5, 0.3))
+        return _reverb(c, _wide(c, x), 0.9, 0.2, 0.8)
     if v == "knock":
         f = _loguniform(c, 230, 380) * p
         x = _modes(c, n, f * np.array([1, 2.2, 3.9, 5.6]), (0.03, 0.02, 0.012, 0.008),
@@ -1076,6 +1177,8 @@ def _impact(c: _Ctx, n: int) -> np.ndarray:
 def _impact_kind(c: _Ctx) -> str:
     if c.starts("explo", "blast", "bomb", "boom", "firework", "bang", "gunshot", "shot"):
         return "explosion"
+    if c.starts("glass", "shatter", "window", "bottle", "break"):
+        return "glass"
     if c.starts("knock"):
         return "knock"
     if c.starts("slam", "crash", "smash", "collision") or c.has("door", "doors"):
@@ -1155,7 +1258,7 @@ def _shutter(c: _Ctx, n: int) -> np.ndarray:
             tt = np.arange(m) / r
             buzz = _osc(c, 95.0, m, cutoff=3000) * (0.6 + 0.4 * np.sin(TAU * 30 * tt))
             buzz += 0.5 * _band(c, m, 800, 5000, 2, 1)
-            x[lo:hi] += 0.25 * buzz * np.sin(np.pi * tt / tt[-1]) ** 0.3
+            x[lo:hi] += 0.25 * buzz * np.clip(np.sin(np.pi * tt / max(tt[-1], 1e-9)), 0, 1) ** 0.3
     return _reverb(c, _wide(c, x, 0.15), 0.4, 0.1)
 
 
@@ -1199,6 +1302,36 @@ def _splash(c: _Ctx, n: int) -> np.ndarray:
     drops = _chirps(c, n, where, _loguniform(c, 600, 2500, k) * c.pitch, c.rng.uniform(0.005, 0.02, k),
                     c.rng.uniform(0.3, 1.0, k), c.rng.lognormal(-1.2, 0.5, k), c.rng.uniform(-0.8, 0.8, k))
     return _reverb(c, x + drops, 0.8, 0.15)
+
+
+# ------------------------------------------------------------------ long textures
+_PIECE = 30.0                    # seconds: a long texture is made in pieces this long...
+_CROSS = 2.0                     # ...overlapping by this much, crossfaded at equal power
+
+
+def _long(c: _Ctx, n: int, make: Callable[[_Ctx, int], np.ndarray], *key) -> np.ndarray:
+    """`make(c, n)`, in crossfaded pieces when n is long, so that memory and time stay those
+    of one piece. Each piece has its own generator (from `key` and its index)."""
+    piece, cross = int(_PIECE * c.rate), int(_CROSS * c.rate)
+    if n <= piece + piece // 2:
+        return make(c, n)
+    out = np.zeros((n, 2))
+    ramp = np.sin(0.5 * np.pi * (np.arange(cross) + 0.5) / cross)[:, None]
+    at, k = 0, 0
+    while at < n:
+        m = n - at if n - at <= piece + piece // 2 else piece + cross
+        x = make(replace(c, rng=_seed_words(*key, "piece", k), offset=at), m)
+        if k:
+            out[at:at + cross] *= ramp[::-1]
+            x[:cross] *= ramp
+            out[at:at + cross] += x[:cross]
+            out[at + cross:at + m] = x[cross:]
+        else:
+            out[:m] = x
+        if at + m >= n:
+            break
+        at, k = at + piece, k + 1
+    return out
 
 
 # ------------------------------------------------------------------ families
@@ -1247,8 +1380,10 @@ _BELL_LENGTH = {"church": 4.5, "bicycle": 1.4, "tube": 3.0, "doorbell": 2.2, "go
                 "hand": 2.5, "chimes": 4.0, "sleigh": 3.0}
 _BELL_GAP = {"church": 1.6, "bicycle": 0.42, "tube": 1.0, "doorbell": 1.5, "gong": 3.0,
              "hand": 0.9}
-_IMPACT_LENGTH = {"explosion": 3.5, "knock": 0.6, "slam": 1.5, "punch": 1.0, "thud": 1.5}
-_IMPACT_GAP = {"explosion": 1.5, "knock": 0.22, "slam": 0.8, "punch": 0.35, "thud": 0.6}
+_IMPACT_LENGTH = {"explosion": 3.5, "knock": 0.6, "slam": 1.5, "punch": 1.0, "thud": 1.5,
+                  "glass": 1.5}
+_IMPACT_GAP = {"explosion": 1.5, "knock": 0.22, "slam": 0.8, "punch": 0.35, "thud": 0.6,
+               "glass": 1.0}
 
 
 def _bells_any(c: _Ctx, n: int) -> np.ndarray:
@@ -1307,7 +1442,9 @@ class _Plan:
 def _plan(prompt: str, rate: int) -> _Plan:
     tokens = _tokens(prompt)
     words = frozenset(tokens)
-    text = " ".join(tokens)
+    # the random choices (a bell's pitch, where the drops fall) come from the words without
+    # their modifiers: "a bell far away" is the same bell as "a bell", further off
+    text = " ".join(w for w in tokens if w not in _MODIFIERS)
     far = bool(words & _FAR) or "far" in tokens or ("in" in words and "distance" in words)
     heavy = bool(words & _HEAVY)
     soft = bool(words & _SOFT) and not heavy
@@ -1320,6 +1457,14 @@ def _plan(prompt: str, rate: int) -> _Plan:
                soft=soft, small=bool(words & _SMALL) and not heavy, far=far, scale=scale,
                count=count)
     return _Plan(text, families, ctx)
+
+
+def _far_filter(rate: int) -> np.ndarray:
+    """Air and obstacles take the highs of a distant sound: 12 dB/octave from 1.4 kHz, 24 from
+    3.5 kHz; and the lowest rumble goes too."""
+    return np.vstack([signal.butter(2, 1400, fs=rate, output="sos"),
+                      signal.butter(2, min(3500, 0.45 * rate), fs=rate, output="sos"),
+                      signal.butter(1, 60, "highpass", fs=rate, output="sos")])
 
 
 def describe(prompt: str) -> list[str]:
@@ -1350,7 +1495,7 @@ def design(prompt: str, seed: int, seconds: float | None, rate: int = 48000) -> 
     layers = []
     for i, name in enumerate(plan.families):
         fam = FAMILIES[name]
-        c = replace(base, rng=_seed_words(plan.text, int(seed), i, name))
+        c = replace(base, rng=_seed_words(plan.text, int(seed), i, name), seed=int(seed))
         texture = fam.texture(c)
         natural = fam.natural(c)
         if not texture:
@@ -1364,31 +1509,40 @@ def design(prompt: str, seed: int, seconds: float | None, rate: int = 48000) -> 
         return np.zeros((0, 2), dtype=np.float32)
     out = np.zeros((total, 2))
     fade = int(TEXTURE_FADE * rate)
-    for fam, c, texture, _ in layers:
+    for i, (fam, c, texture, _) in enumerate(layers):
         if texture:
-            x = fam.make(c, total)
-            x = _reverb(c, x, 1.2, fam.wet) if fam.wet else x
-            x = _fade(x, fade, fade)
+            make = fam.make if not fam.wet else (
+                lambda piece, m, fam=fam: _reverb(piece, fam.make(piece, m), 1.2, fam.wet))
+            x = _long(c, total, make, plan.text, int(seed), i, fam.name)
+            x = _fade(_tame(x), fade, fade)
         else:
             x, m = _strikes(fam, c)
             if m > total:
                 x = _fade(x[:total], 0, int(min(0.25 * rate, 0.2 * total)))
             elif m < total:
                 x = np.concatenate([x, np.zeros((total - m, 2))])
-        out += x / max(_peak(x), 1e-12)
-    if base.far:
-        c = replace(base, rng=_seed_words(plan.text, int(seed), "far"))
-        out = spectral(out, lambda f: lowpass_gain(f, 1800, order=2) * np.minimum(1, f / 60.0),
-                       sr=rate)
-        out = _reverb(c, out, 2.4, 0.6, 0.3)
-        out = _fade(out, 0, int(min(TEXTURE_FADE * rate, total // 4)))
+        x /= max(_peak(x), 1e-12)
+        out += x
+        del x
     if base.heavy:
         out = _drive(out, 2.5)
-    gain_db = (SOFT_DB if base.soft else 0.0) + (FAR_DB if base.far else 0.0)
     peak = _peak(out)
     if peak == 0:
         return np.zeros((total, 2), dtype=np.float32)
-    return (out * (PEAK * 10 ** (gain_db / 20) / peak)).astype(np.float32)
+    out *= PEAK / peak                               # the plain design
+    if base.far:                                     # duller, wetter, and 12 dB less energy
+        level = _rms(out)
+        c = replace(base, rng=_seed_words(plan.text, int(seed), "far"))
+        out = signal.sosfilt(_far_filter(rate), out, axis=0)
+        out = _reverb(c, out, 2.4, 0.6, 0.15)
+        out = _fade(out, 0, int(min(TEXTURE_FADE * rate, total // 4)))
+        out *= level * 10 ** (FAR_DB / 20) / _rms(out)
+    if base.soft:
+        out *= 10 ** (SOFT_DB / 20)
+    peak = _peak(out)
+    if peak > PEAK:
+        out *= PEAK / peak
+    return out.astype(np.float32)
 
 
 # ------------------------------------------------------------------ auto
@@ -1408,14 +1562,17 @@ _AUTO_WORDS: tuple[tuple[frozenset[str], str, str], ...] = (
     (frozenset({"wind", "windy", "desert", "mountain", "mountains", "cliff", "tundra", "snow",
                 "blizzard"}), "wind", ""),
 )
+BED = 0.15                       # `sfx auto`: RMS of the texture at full motion (-16.5 dBFS)
 _NIGHT = frozenset({"night", "midnight", "nighttime", "moonlight", "moonlit", "nocturnal",
                     "starlit", "moon", "dark"})
 
 
-def _beds(words: frozenset[str]) -> list[tuple[str, str]]:
+def _beds(tokens: list[str]) -> list[tuple[str, str]]:
+    """The textures a scene's words choose for `sfx auto` (an airy drone when none)."""
+    words = frozenset(tokens)
     beds = [(name, variant) for keys, name, variant in _AUTO_WORDS if words & keys]
     if not beds:
-        beds = [(f, "") for f in _families(sorted(words)) if f in (
+        beds = [(f, "") for f in _families(tokens) if f in (
             "rain", "wind", "water", "bubbles", "crowd", "fire", "engine", "typing", "clock")]
     return beds or [("drone", "")]
 
@@ -1423,7 +1580,7 @@ def _beds(words: frozenset[str]) -> list[tuple[str, str]]:
 def _bed(c: _Ctx, n: int, name: str, variant: str) -> np.ndarray:
     if name == "forest":
         gentle = replace(c, heavy=False, soft=True)
-        x = _unit_rms(_wind(gentle, n)) + 0.7 * _unit_rms(_leaves(c, n))
+        x = _unit_rms(_gusts(gentle, n)) + 0.7 * _unit_rms(_leaves(c, n))
         if not (c.words & _NIGHT):
             x += 0.35 * _unit_rms(_birds(replace(c, count=2), n))
         return x
@@ -1444,12 +1601,14 @@ def _unit_rms(x: np.ndarray) -> np.ndarray:
     return x / _rms(x)
 
 
-def _frame_curve(values: np.ndarray, fps: float, n: int, rate: int, smooth: float) -> np.ndarray:
-    """Per-frame values -> one per sample (linear between frame centres), smoothed ~`smooth` s."""
-    centres = (np.arange(values.size) + 0.5) / fps
-    curve = np.interp(np.arange(n) / rate, centres, values)
-    width = max(1, int(smooth * rate / 2))
-    return uniform_filter1d(uniform_filter1d(curve, width, mode="nearest"), width, mode="nearest")
+def _smooth_frames(values: np.ndarray, fps: float, seconds_: float) -> np.ndarray:
+    """A triangular moving average about `seconds_` wide, over per-frame values."""
+    half = round(0.5 * seconds_ * fps)
+    if half < 1 or values.size < 2:
+        return values
+    weights = np.concatenate([np.arange(1, half + 2), np.arange(half, 0, -1)]).astype(float)
+    padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
+    return np.convolve(padded, weights / weights.sum(), mode="valid")
 
 
 def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
@@ -1458,11 +1617,14 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
 
     features: per-frame 'motion' (mean absolute difference to the previous frame, 0..255),
     'brightness' (mean luma 0..255) and 'cuts' (1.0 on frames that start a new picture).
-    Loudness follows motion (an ~80 ms smoothed envelope, in absolute terms: a still picture
-    is quiet, a mean change of 24 levels a frame or more is full), the low-pass cutoff follows
-    brightness, each cut gets a thump (to a darker picture) or a whoosh (to a brighter one),
-    and the words choose the texture (sea -> waves, city -> traffic, forest -> wind and
-    leaves, night -> quieter with crickets, fire -> crackle, else an airy drone).
+    Loudness follows motion (an envelope smoothed over ~80 ms, from -28 dB to full: full at
+    the scene's brisk motion, its 95th percentile, but never below a mean change of 8 levels
+    a frame, so a still picture stays quiet); the low-pass cutoff follows brightness (350 Hz
+    for black to 14 kHz for white); each cut gets a thump (to a darker picture) or a whoosh
+    (to a brighter one); the words choose the texture (sea -> waves, city -> traffic,
+    forest -> wind and leaves, night -> quieter with crickets, fire -> crackle, else an airy
+    drone). The level is absolute, not normalised: about -16.5 dBFS RMS at full motion, the
+    peaks rounded off under -1 dBFS.
     """
     motion = np.asarray(features.get("motion", ()), dtype=float).ravel()
     frames = motion.size
@@ -1486,62 +1648,91 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
     for i in np.flatnonzero(is_cut):
         neighbours = [j for j in (i - 1, i + 1) if 0 <= j < frames and not is_cut[j]]
         clean[i] = np.mean(motion[neighbours]) if neighbours else 0.0
-    level = np.clip(clean / 24.0, 0.0, 1.0)
+    # full loudness at the scene's own brisk motion (its 95th percentile), but never for less
+    # than a mean change of 8 levels a frame: a still picture stays quiet
+    reference = max(8.0, float(np.percentile(clean, 95))) if frames else 8.0
+    level = np.clip(clean / reference, 0.0, 1.0)
 
     bed = np.zeros((n, 2))
-    for k, (name, variant) in enumerate(_beds(word_set)):
-        c = replace(base, rng=_seed_words("auto", text, int(seed), k, name))
-        bed += _unit_rms(_bed(c, n, name, variant))
-    bed = _unit_rms(bed)
-
-    bright = _frame_curve(np.clip(brightness, 0, 255), fps, n, rate, 0.08)
-    cutoff = 350.0 * 40.0 ** (bright / 255.0)           # 350 Hz (black) .. 14 kHz (white)
-
-    def gains(centres, freqs):
-        fc = cutoff[np.clip(centres, 0, n - 1)][:, None]
-        g = lowpass_gain(freqs[None, :], fc, order=2)
-        pink = 1.0 / np.maximum(freqs, 40.0)
-        loss = np.sqrt(np.sum(g ** 2 * pink, axis=1, keepdims=True) / np.sum(pink))
-        return g / np.sqrt(np.maximum(loss, 1e-6))     # half the loudness lost to the filter back
-    sweep(bed, gains, sr=rate)
-
-    env = _frame_curve(level, fps, n, rate, 0.08)
+    for k, (name, variant) in enumerate(_beds(tokens)):
+        c = replace(base, rng=_seed_words("auto", text, int(seed), k, name), seed=int(seed))
+        layer = _long(c, n, lambda piece, m, name=name, variant=variant: _bed(
+            piece, m, name, variant), "auto", text, int(seed), k, name)
+        bed += layer / _rms(layer)
+        del layer
+    bed /= _rms(bed)
     night = bool(word_set & _NIGHT)
-    out = bed * (0.2 * (0.1 + 0.9 * env))[:, None]
     if night:
-        out *= 0.45
         c = replace(base, rng=_seed_words("auto", text, int(seed), "crickets"))
-        out += 0.05 * _unit_rms(_crickets(c, n)) * (0.6 + 0.4 * env)[:, None]
+        crickets = _long(c, n, _crickets, "auto", text, int(seed), "crickets")
+        crickets /= _rms(crickets)
+
+    frame_times = (np.arange(frames) + 0.5) / fps
+    bright = _smooth_frames(np.clip(brightness, 0, 255), fps, 0.08)
+    loud = _smooth_frames(level, fps, 0.08)
+
+    def cutoff_at(samples: np.ndarray) -> np.ndarray:    # 350 Hz (black) .. 14 kHz (white)
+        return 350.0 * 40.0 ** (np.interp(samples / rate, frame_times, bright) / 255.0)
+
+    pink = None
+    out = np.zeros((n, 2), dtype=np.float32)
+    chunk, pad = 10 * rate, 4096                        # a few seconds at a time: little memory
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        first, last = max(0, lo - pad), min(n, hi + pad)
+        part = bed[first:last].copy()
+
+        def gains(centres, freqs, first=first):
+            nonlocal pink
+            if pink is None:
+                pink = 1.0 / np.maximum(freqs, 40.0)
+            g = lowpass_gain(freqs[None, :], cutoff_at(centres + first)[:, None], order=2)
+            loss = np.sqrt(np.sum(g ** 2 * pink, axis=1, keepdims=True) / np.sum(pink))
+            return g / np.sqrt(np.maximum(loss, 1e-6))  # half the loudness lost to the filter back
+        sweep(part, gains, sr=rate)
+        env = np.interp(np.arange(lo, hi) / rate, frame_times, loud)
+        y = part[lo - first:hi - first] * (BED * (0.04 + 0.96 * env))[:, None]
+        if night:
+            y = 0.45 * y + 0.2 * BED * crickets[lo:hi] * (0.6 + 0.4 * env)[:, None]
+        out[lo:hi] = y
+    del bed
 
     c = replace(base, rng=_seed_words("auto", text, int(seed), "cuts"))
     for i in np.flatnonzero(is_cut):
         at = round(i / fps * rate)
         before = brightness[i - 1] if i > 0 else brightness[i]
         whoosh = brightness[i] > before + 8
-        out += _cut_sound(c, n, at, whoosh, cutoff[min(at, n - 1)])
-    peak = _peak(out)
-    if peak > PEAK:
-        out *= PEAK / peak
-    return out.astype(np.float32)
+        lo, x = _cut_sound(c, n, at, whoosh, float(cutoff_at(np.array([min(at, n - 1)]))[0]))
+        bed_level = BED * (0.04 + 0.96 * float(np.interp(at / rate, frame_times, loud)))
+        x *= np.clip(5.0 * bed_level * (0.45 if night else 1.0), 0.15, 0.8)  # ~14 dB over the bed
+        out[lo:lo + x.shape[0]] += x
+    return _soft_ceiling(out)
 
 
-def _cut_sound(c: _Ctx, n: int, at: int, whoosh: bool, cutoff: float) -> np.ndarray:
-    """A soft thump, or a short whoosh that swells into the cut and dies after it."""
+def _soft_ceiling(x: np.ndarray, knee: float = 0.7) -> np.ndarray:
+    """Round off the peaks above `knee` so that none passes -1 dBFS, in place: a loud cut on
+    a loud bed is squeezed a little, and the rest of the track keeps its level."""
+    over = np.abs(x) > knee
+    if over.any():
+        v = x[over]
+        room = PEAK - knee
+        x[over] = np.sign(v) * (knee + room * np.tanh((np.abs(v) - knee) / room))
+    return x
+
+
+def _cut_sound(c: _Ctx, n: int, at: int, whoosh: bool, cutoff: float) -> tuple[int, np.ndarray]:
+    """A soft thump, or a short whoosh that swells into the cut and dies after it: (first
+    sample, stereo samples at about unit level)."""
     r = c.rate
-    out = np.zeros((n, 2))
     if whoosh:
         lead, tail = int(0.06 * r), int(0.4 * r)
         lo, hi = max(0, at - lead), min(n, at + tail)
         tt = (np.arange(lo, hi) - at) / r
         env = np.where(tt < 0, (1 + tt / 0.06) ** 3, np.exp(-tt / 0.1))
         x = _band(c, hi - lo, 500, min(6000, max(cutoff, 1500)), 1) * env[:, None]
-        out[lo:hi] = 0.45 * x / max(_peak(x), 1e-9)
-        return out
-    m = min(n - at, int(0.6 * r))
-    if m <= 0:
-        return out
+        return lo, x / 2.0                   # noise: its RMS, not its rare peaks, sets it
+    m = max(0, min(n - at, int(0.6 * r)))
     t = np.arange(m) / r
     body = np.sin(TAU * np.cumsum(45 + 65 * np.exp(-t / 0.03)) / r) * _env(c, m, 0.16, 0.002)
     body += 0.4 * _band(c, m, 200, 2500, 2, 1) * _env(c, m, 0.03, 0.002)
-    out[at:at + m] = _pan(0.4 * body / max(_peak(body), 1e-9), 0.0)
-    return out
+    return at, _pan(body / max(_peak(body), 1e-9), 0.0)

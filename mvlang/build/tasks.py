@@ -161,7 +161,7 @@ def zoom(task: Task, inputs, out: Path) -> None:
 
     from mvlang.backends.preview.painter import paint
     from mvlang.media.sources import cover
-    from mvlang.media.zoom import outpaint
+    from mvlang.media.zoom import outpaint, surround
     from mvlang.plan.keys import derive_seed
 
     p = task.params
@@ -173,6 +173,9 @@ def zoom(task: Task, inputs, out: Path) -> None:
     for k in range(1, p["depth"] + 1):
         painting = outer if k == p["depth"] else \
             paint(p["prompt"], derive_seed(task.seed, "zoom level", k), *size)
+        # the scene's own picture (the last level) keeps all but a narrow ring
+        painting = surround(level, painting, float(p["scale"]),
+                            reach=0.12 if k == p["depth"] else 0.3)
         level = outpaint(level, painting, float(p["scale"]), feather)
         Image.fromarray(level).save(out / f"level_{k}.png", compress_level=1)
 
@@ -190,7 +193,8 @@ def zoomseg(task: Task, inputs, out: Path) -> None:
     levels = [load_still(folder, f"level_{k}.png") for k in range(p["depth"] + 1)]
     renderer = ZoomRenderer(levels, float(p["scale"]), codec.width, codec.height,
                             start_zoom=float(Fraction(p["start_zoom"])),
-                            end_zoom=float(Fraction(p["end_zoom"])))
+                            end_zoom=float(Fraction(p["end_zoom"])),
+                            feather=float(Fraction(p["feather"])))
     duration = Fraction(p["duration"])
     captions = _caption_frames(p["captions"]) if p["captions"] else None
     features = Features()

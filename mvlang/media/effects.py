@@ -358,8 +358,7 @@ class _Dream:
         self.drift_speed = float(rng.uniform(0.12, 0.2))
         self.drift_phase = float(rng.uniform(0, 2 * np.pi))
         self._tables: dict[int, np.ndarray] = {}
-        self._scratch = _Scratch()
-        # displacement fades out near the frame's border, so clamped samples never smear
+        # the displacement's fade at the border (see above)
         ramp_y = np.clip((np.minimum(np.arange(h), h - 1 - np.arange(h)) - 1.0) / (0.06 * h), 0.0, 1.0)
         ramp_x = np.clip((np.minimum(np.arange(w), w - 1 - np.arange(w)) - 1.0) / (0.06 * h), 0.0, 1.0)
         self.border = (ramp_y[:, None] * ramp_x[None, :]).astype(np.float32)
@@ -470,12 +469,11 @@ class _Dream:
 
         # Full-size work goes into this thread's scratch buffers: fresh multi-megabyte arrays
         # every frame cost page faults that can add a quarter to the time.
-        scratch = self._scratch
-        code = scratch.get("code", (H, W), np.uint16)
-        index_map = scratch.get("index", (H, W), np.intp)
-        warped = scratch.get("warped", (H, W, 3), np.uint8)
-        eyes = scratch.get("eyes", (H, W, 3), np.uint8)
-        out = scratch.get("out", (H, W, 3), np.uint16)
+        code = _SCRATCH.get("dream code", (H, W), np.uint16)
+        index_map = _SCRATCH.get("dream index", (H, W), np.intp)
+        warped = _SCRATCH.get("dream warped", (H, W, 3), np.uint8)
+        eyes = _SCRATCH.get("dream eyes", (H, W, 3), np.uint8)
+        out = _SCRATCH.get("dream out", (H, W, 3), np.uint16)
 
         # nearest-pixel gather along the displacement (the field is smooth and small)
         np.multiply(np.asarray(y_img), W, out=index_map, dtype=np.intp)

@@ -122,9 +122,9 @@ def _smooth(times: np.ndarray, values: np.ndarray, seconds: float) -> np.ndarray
 
 def reaction_values(reactions: Sequence[tuple[str, float, str, float | None]], frame_times,
                     **analysis) -> dict[str, np.ndarray]:
-    """(param, amount, signal, smooth seconds) tuples -> one per-frame array for each parameter.
+    """(param, amount, signal, smooth seconds) tuples -> {param: per-frame array} for each
+    parameter that has at least one reaction (absent parameters stay neutral):
 
-    Every parameter of `PARAMS` is in the result, at its neutral value where nothing reacts:
     zoom (a camera zoom factor: 1 + sum of amount * s), shake (sum of amount * s, a shake amount
     like `camera shake`), brightness (sum of amount * s, additive, clipped to -1..1 of full scale),
     hue (degrees: amount * s * 360 for |amount| <= 1, else amount * s, summed), blur (sum of
@@ -132,8 +132,7 @@ def reaction_values(reactions: Sequence[tuple[str, float, str, float | None]], f
     onsets, envelopes, envelope_rate.
     """
     times = np.asarray(frame_times, dtype=np.float64).reshape(-1)
-    n = times.size
-    sums = {param: np.zeros(n) for param in PARAMS}
+    sums: dict[str, np.ndarray] = {}
     cache: dict[tuple[str, float | None], np.ndarray] = {}
     for param, amount, kind, smooth in reactions:
         if param not in PARAMS:
@@ -144,12 +143,15 @@ def reaction_values(reactions: Sequence[tuple[str, float, str, float | None]], f
         if s is None:
             s = cache[key] = signal(kind, times, smooth=key[1], **analysis)
         if param == "hue" and abs(amount) <= 1.0:
-            sums[param] += amount * 360.0 * s
-        else:
-            sums[param] += amount * s
-    sums["zoom"] += 1.0
-    np.clip(sums["brightness"], -1.0, 1.0, out=sums["brightness"])
-    np.clip(sums["blur"], 0.0, 1.0, out=sums["blur"])
+            amount *= 360.0
+        total = sums.setdefault(param, np.zeros(times.size))
+        total += amount * s
+    if "zoom" in sums:
+        sums["zoom"] += 1.0
+    if "brightness" in sums:
+        np.clip(sums["brightness"], -1.0, 1.0, out=sums["brightness"])
+    if "blur" in sums:
+        np.clip(sums["blur"], 0.0, 1.0, out=sums["blur"])
     return sums
 
 

@@ -439,6 +439,7 @@ def _strip(first: np.ndarray, second: np.ndarray, axis: int, start: int, stop: i
 
 MORPH_PULL = 0.6     # how much of a row's or column's weight in the morph's map is its brightness
 MORPH_SOFT = 0.5     # how much of the softened picture is mixed in at mid-way
+MORPH_SOFT_SPAN = 0.3   # ... over p = 0.5 +- this
 MORPH_REDUCE = 4     # the maps and the soft blur are worked out at 1/MORPH_REDUCE size
 MORPH_PIECES = 24    # the warp's linear pieces along the longer side
 
@@ -455,7 +456,8 @@ def _morph(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
     bands and masses slide into place and the picture melts from a into b.
     The warps are piecewise linear, done as strips of Pillow resizes (bilinear,
     one axis after the other). A blurred copy, worked out at quarter size, is
-    mixed in by MORPH_SOFT * sin(pi p) ** 4, a brief softening mid-way.
+    mixed in over p = 0.5 +- MORPH_SOFT_SPAN (up to MORPH_SOFT of it at 0.5),
+    a brief softening mid-way.
     """
     if p <= 0.0:
         return a
@@ -463,22 +465,46 @@ def _morph(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
         return b
     h, w = a.shape[:2]
     image_a, image_b = Image.fromarray(a), Image.fromarray(b)
-    small_a = np.asarray(image_a.reduce(MORPH_REDUCE))
-    small_b = np.asarray(image_b.reduce(MORPH_REDUCE))
+    small_a, small_b = image_a.reduce(MORPH_REDUCE), image_b.reduce(MORPH_REDUCE)
+    light_a, light_b = np.asarray(small_a.reduce(2)), np.asarray(small_b.reduce(2))
+    across = _transport(_profile(light_a, 0), _profile(light_b, 0))
+    down = _transport(_profile(light_a, 1), _profile(light_b, 1))
     nx = max(1, round(MORPH_PIECES * w / max(w, h)))
     ny = max(1, round(MORPH_PIECES * h / max(w, h)))
-    to_b_x = _transport(_profile(small_a, 0), _profile(small_b, 0), w)
-    to_b_y = _transport(_profile(small_a, 1), _profile(small_b, 1), h)
-    jobs = [(image, _sampling(to_b_x, t, sign, w, nx), _sampling(to_b_y, t, sign, h, ny))
-            for image, t, sign in ((image_a, p, 1.0), (image_b, 1.0 - p, -1.0))]
-    warped_a, warped_b = _pool().map(lambda job: _stretch(*job), jobs)   # resizes free the GIL
-    mixed = _mix(np.asarray(warped_a), np.asarray(warped_b), p * p * (3 - 2 * p))
-    soft = MORPH_SOFT * math.sin(math.pi * p) ** 4
-    if _weight(soft) == 0:
-        return mixed
-    small = Image.fromarray(mixed).reduce(MORPH_REDUCE)
-    blurred = small.filter(ImageFilter.GaussianBlur(3.0 * math.sin(math.pi * p) ** 2))
-    return _mix(mixed, np.asarray(blurred.resize((w, h), Image.Resampling.BILINEAR)), soft)
+
+    def warp(image: Image.Image, t: float, sign: float, pieces: tuple[int, int]) -> Image.Image:
+        width, height = image.size
+        return _stretch(image, _sampling(across, t, sign, width, pieces[0]),
+                        _sampling(down, t, sign, height, pieces[1]))
+
+    dissolve = p * p * (3 - 2 * p)
+    bend = max(0.0, 1.0 - ((p - 0.5) / MORPH_SOFT_SPAN) ** 2) ** 2    # a bump, 1 at p = 0.5
+    soft = _weight(MORPH_SOFT * bend)
+
+    def softened() -> np.ndarray:
+        """The same morph at 1/MORPH_REDUCE size, blurred and enlarged."""
+        small = _mix(np.asarray(warp(small_a, p, 1.0, (nx, ny))),
+                     np.asarray(warp(small_b, 1.0 - p, -1.0, (nx, ny))), dissolve)
+        blurred = Image.fromarray(small).filter(ImageFilter.GaussianBlur(3.0 * bend))
+        return np.asarray(blurred.resize((w, h), Image.Resampling.BILINEAR))
+
+    jobs = [lambda: np.asarray(warp(image_a, p, 1.0, (nx, ny))),
+            lambda: np.asarray(warp(image_b, 1.0 - p, -1.0, (nx, ny)))]
+    if soft:
+        jobs.append(softened)
+    pictures = list(_pool().map(lambda job: job(), jobs))   # Pillow's resizes free the GIL
+    if not soft:
+        return _mix(pictures[0], pictures[1], dissolve)
+    # In 8.8 fixed point: (1 - soft) of the dissolve, soft of the softened copy.
+    share_b = round(dissolve * (256 - soft))
+    out = np.multiply(pictures[0], 256 - soft - share_b, dtype=np.uint16)
+    part = np.empty_like(out)
+    for picture, share in ((pictures[1], share_b), (pictures[2], soft)):
+        np.multiply(picture, share, out=part, dtype=np.uint16)
+        out += part
+    out += 128
+    out >>= 8
+    return out.astype(np.uint8)
 
 
 def _profile(small: np.ndarray, axis: int) -> np.ndarray:
@@ -493,10 +519,10 @@ def _profile(small: np.ndarray, axis: int) -> np.ndarray:
     return profile
 
 
-def _transport(source: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The monotone map of 0..size that carries the `source` profile's weight onto `target`'s.
+def _transport(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The monotone map of 0..1 that carries the `source` profile's weight onto `target`'s.
 
-    Returns (grid, image): positions and where each goes, both increasing from 0 to size.
+    Returns (grid, image): positions and where each goes, both increasing from 0 to 1.
     """
     def cumulative(profile: np.ndarray) -> np.ndarray:
         profile = profile - profile.min()        # the contrast along the axis, not the level
@@ -506,21 +532,23 @@ def _transport(source: np.ndarray, target: np.ndarray, size: int) -> tuple[np.nd
 
     ca, cb = cumulative(source), cumulative(target)
     ca[-1] = cb[-1] = 1.0
-    grid = np.linspace(0.0, size, len(source) + 1)
+    grid = np.linspace(0.0, 1.0, len(source) + 1)
     return grid, np.interp(ca, cb, grid)
 
 
 def _sampling(to_b: tuple[np.ndarray, np.ndarray], t: float, sign: float, size: int,
               pieces: int) -> np.ndarray:
-    """Where to sample a picture at the output's piece edges when its content has moved `t`
-    of the way along the map (sign 1: a toward b's layout; -1: b back toward a's)."""
+    """Where to sample a picture `size` pixels long at the output's piece edges when its
+    content has moved `t` of the way along the map (sign 1: a toward b's layout; -1: b
+    arriving from a's)."""
     grid, image = to_b                      # a's content at grid[k] matches b's at image[k]
     if sign > 0:
         start, end = grid, image            # a's content leaves grid for image
     else:
         start, end = image, grid            # b's content arrives at image from grid
     moved = start + t * (end - start)       # content at `start` shows at `moved` (increasing)
-    return np.interp(np.array(_cuts(size, pieces), dtype=np.float64), moved, start)
+    edges = np.array(_cuts(size, pieces), dtype=np.float64) / size
+    return np.interp(edges, moved, start) * size
 
 
 def _cuts(size: int, pieces: int) -> list[int]:
@@ -536,13 +564,19 @@ def _stretch(image: Image.Image, xsource: np.ndarray, ysource: np.ndarray) -> Im
     # Pillow wants boxes inside the picture and not empty.
     xsource = np.clip(xsource, 0.0, w)
     ysource = np.clip(ysource, 0.0, h)
-    columns = Image.new("RGB", (w, h), None)        # not cleared: every strip is pasted
+    if np.abs(xsource - xs).max() < 1e-3:           # columns stay put: no pass along x
+        columns = image
+        xs = []
+    else:
+        columns = Image.new("RGB", (w, h), None)    # not cleared: every strip is pasted
     for i in range(len(xs) - 1):
         if xs[i + 1] > xs[i]:
             x0 = min(float(xsource[i]), w - 1e-3)
             box = (x0, 0.0, min(float(w), max(float(xsource[i + 1]), x0 + 1e-3)), float(h))
             columns.paste(image.resize((xs[i + 1] - xs[i], h), Image.Resampling.BILINEAR, box=box),
                           (xs[i], 0))
+    if np.abs(ysource - ys).max() < 1e-3:
+        return columns
     out = Image.new("RGB", (w, h), None)
     for j in range(len(ys) - 1):
         if ys[j + 1] > ys[j]:

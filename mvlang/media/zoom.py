@@ -77,6 +77,37 @@ def _blend(dst: np.ndarray, src: np.ndarray, weight: np.ndarray) -> None:
 
 # --------------------------------------------------------------------------- outpaint
 
+def surround(inner: np.ndarray, painting: np.ndarray, scale: float, reach: float = 0.6,
+             seed: int = 0) -> np.ndarray:
+    """The preview's outpainting: `painting` (a fresh picture of the next level)
+    with its surroundings of the centre box made to continue the inner picture.
+
+    The inner picture, shrunk by `scale` to the centre box, is extended outward
+    by repeating its border colours, blurred into soft light and shapes, and
+    laid over the painting with a weight that is 1 at the box's edge and fades
+    to 0 at `reach` box-widths out (smoothstep), so the colours that meet the
+    feathered edge of the inner picture are its own and turn gradually into
+    the new scene. A diffusion backend paints this ring for real."""
+    inner = _picture(inner, "surround inner")
+    painting = _picture(painting, "surround painting")
+    h, w = painting.shape[:2]
+    bw, bh = max(2, round(w / scale)), max(2, round(h / scale))
+    small = np.asarray(Image.fromarray(inner).resize((bw, bh), Image.Resampling.BILINEAR))
+    left, top = (w - bw) // 2, (h - bh) // 2
+    extended = np.pad(small, ((top, h - bh - top), (left, w - bw - left), (0, 0)), mode="edge")
+    # a cheap wide blur: down to a few dozen pixels and back up
+    tiny = Image.fromarray(extended).resize((max(4, w // 24), max(4, h // 24)),
+                                            Image.Resampling.BOX)
+    soft = np.asarray(tiny.resize((w, h), Image.Resampling.BICUBIC)).astype(np.float32)
+    ys = np.abs(np.arange(h, dtype=np.float32) + 0.5 - h / 2) - bh / 2
+    xs = np.abs(np.arange(w, dtype=np.float32) + 0.5 - w / 2) - bw / 2
+    distance = np.sqrt(np.maximum(xs[None, :], 0) ** 2 + np.maximum(ys[:, None], 0) ** 2)
+    x = np.clip(1.0 - distance / (reach * min(bw, bh)), 0.0, 1.0)
+    weight = (x * x * (3 - 2 * x))[..., None]
+    out = painting.astype(np.float32) * (1 - weight) + soft * weight
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
 def outpaint(inner: np.ndarray, outer: np.ndarray, scale: float,
              feather: float = FEATHER) -> np.ndarray:
     """`outer` with `inner`, shrunk by `scale`, feathered in at its exact centre.
