@@ -26,7 +26,7 @@ TRANSITIONS = ["-> crossfade over 1 beat", "-> dip black over 2 beats", "-> morp
 BODIES = ["  camera zoom 1.0 -> 1.15 ease in_out", "  camera pan right 10%\n  effect grain 0.3",
           "  react zoom 0.04 to beat\n  effect vignette 0.5", "  effect glow 0.4",
           '  sfx "a bell ringing twice" at +1 beat gain -8dB', "  react brightness 0.2 to kick",
-          "  effect dream 0.5", "  sfx auto gain -10dB"]
+          "  effect dream strength 0.5", "  sfx auto gain -10dB"]
 
 
 def script(scenes: int, size: str) -> str:

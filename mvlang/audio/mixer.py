@@ -33,7 +33,7 @@ from scipy.ndimage import convolve1d, minimum_filter1d, uniform_filter1d
 
 __all__ = ["CEILING_DB", "Placed", "loudness", "mix"]
 
-CEILING_DB = -1.0
+CEILING_DB = -2.0     # true peak; AAC encoding can add up to about 1 dB over it
 _CEILING = 10 ** (CEILING_DB / 20) * 0.9995       # a hair under, so float32 rounding stays under
 _BLOCK = 0.4                                      # seconds, a gating block
 _STEP = 0.1                                       # seconds between blocks (75 % overlap)
@@ -261,7 +261,7 @@ def _limit(x: np.ndarray, rate: int) -> None:
 
 
 def mix(music: np.ndarray, rate: int, cues: Sequence[Placed], duration: float,
-        duck_db: float = 6.0, target_lufs: float = -14.0) -> np.ndarray:
+        duck_db: float = 6.0, target_lufs: float = -14.0, in_place: bool = False) -> np.ndarray:
     """The final stereo track (float32, exactly round(duration * rate) samples).
 
     The music (at `rate`; padded with silence or cut), every cue at its start (cut at the
@@ -269,8 +269,14 @@ def mix(music: np.ndarray, rate: int, cues: Sequence[Placed], duration: float,
     limited to -1 dBFS (true peak, estimated at 4x): a mix whose peaks the limiter has to
     pull down lands a little under its target. A silent sum (nothing above the -70 LUFS
     gate) gives zeros.
+
+    `in_place`: the caller gives up `music` (float32, (n, 2)); with no cues it
+    becomes the output, so a long song is held once, not twice.
     """
     n = max(0, round(duration * rate))
+    if in_place and not cues and isinstance(music, np.ndarray) and music.dtype == np.float32 \
+            and music.shape == (n, 2) and music.flags.c_contiguous and music.flags.writeable:
+        return _finish(music, rate, target_lufs)
     out = np.zeros((n, 2), dtype=np.float32)
     if n == 0:
         return out
@@ -294,9 +300,15 @@ def mix(music: np.ndarray, rate: int, cues: Sequence[Placed], duration: float,
                 out[first:last] += music[first:last] * gains[first:last, None]
         else:
             out[:m] += music[:m]
+    return _finish(out, rate, target_lufs)
+
+
+def _finish(out: np.ndarray, rate: int, target_lufs: float) -> np.ndarray:
+    """Normalise to the target loudness and limit the peaks, in place."""
     level = loudness(out, rate)
     if not math.isfinite(level):
-        return np.zeros((n, 2), dtype=np.float32)
+        out[:] = 0
+        return out
     out *= np.float32(10 ** ((target_lufs - level) / 20))
     _limit(out, rate)
     return out

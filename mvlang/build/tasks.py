@@ -95,62 +95,60 @@ def _renderer(task: Task, inputs, role: str, view: dict, codec):
                         footage=Path(footage) if footage else None)
 
 
-def segment(task: Task, inputs, out: Path) -> None:
+def _encode(out: Path, name: str, codec, frames, count: int, captions) -> None:
+    """Stream `frames` (an iterator of `count` frames) into the segment file, recording
+    each frame's features for `sfx auto` and printing the captions if asked."""
     from mvlang.build.shots import Features
     from mvlang.media.encode import SegmentWriter
     from mvlang.media.render import caption
+
+    lines = _caption_frames(captions) if captions else None
+    features = Features()
+    with SegmentWriter(out / name, codec) as writer:
+        for frame in frames:
+            features.add(frame)
+            if lines is not None:
+                frame = caption(frame, next(lines))
+            writer.write(frame)
+        written = writer.close()
+    if written != count:
+        raise TaskError(f"wrote {written} frames instead of {count}")
+    features.save(out / "features.json")
+
+
+def segment(task: Task, inputs, out: Path) -> None:
 
     p = task.params
     codec = _codec(p["codec"])
     view = p["shot"]
     shot = _renderer(task, inputs, "still", view, codec)
-    captions = _caption_frames(p["captions"]) if p["captions"] else None
-    features = Features()
     try:
-        with SegmentWriter(out / OUTPUT["segment"], codec) as writer:
-            for k in range(view["frames"]):
-                frame = shot.frame(k)
-                features.add(frame)
-                if captions is not None:
-                    frame = caption(frame, next(captions))
-                writer.write(frame)
-            written = writer.close()
+        _encode(out, OUTPUT["segment"], codec, (shot.frame(k) for k in range(view["frames"])),
+                view["frames"], p["captions"])
     finally:
         shot.close()
-    if written != view["frames"]:
-        raise TaskError(f"wrote {written} frames instead of {view['frames']}")
-    features.save(out / "features.json")
 
 
 def transition(task: Task, inputs, out: Path) -> None:
-    from mvlang.build.shots import Features
-    from mvlang.media.encode import SegmentWriter
-    from mvlang.media.render import caption, transition_frame
+    from mvlang.media.render import transition_frame
 
     p = task.params
     codec = _codec(p["codec"])
     a = _renderer(task, inputs, "a", p["a"], codec)
     b = _renderer(task, inputs, "b", p["b"], codec)
     duration = Fraction(p["duration"])
-    captions = _caption_frames(p["captions"]) if p["captions"] else None
-    features = Features()
+
+    def frames():
+        for k in range(p["frames"]):
+            t = Fraction(p["offset"]) + Fraction(k) / codec.fps
+            through = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
+            yield transition_frame(a.frame(k), b.frame(k), p["kind"], p["arg"], through)
+
     try:
-        with SegmentWriter(out / OUTPUT["transition"], codec) as writer:
-            for k in range(p["frames"]):
-                t = Fraction(p["offset"]) + Fraction(k) / codec.fps
-                through = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
-                frame = transition_frame(a.frame(k), b.frame(k), p["kind"], p["arg"], through)
-                features.add(frame)
-                if captions is not None:
-                    frame = caption(frame, next(captions))
-                writer.write(frame)
-            written = writer.close()
+        _encode(out, OUTPUT["transition"], codec, frames(), p["frames"], p["captions"])
     finally:
         a.close()
         b.close()
-    if written != p["frames"]:
-        raise TaskError(f"wrote {written} frames instead of {p['frames']}")
-    features.save(out / "features.json")
 
 
 def zoom(task: Task, inputs, out: Path) -> None:
@@ -182,9 +180,6 @@ def zoom(task: Task, inputs, out: Path) -> None:
 
 def zoomseg(task: Task, inputs, out: Path) -> None:
     """The frames of a zoom transition, from the chain's pictures."""
-    from mvlang.build.shots import Features
-    from mvlang.media.encode import SegmentWriter
-    from mvlang.media.render import caption
     from mvlang.media.zoom import ZoomRenderer
 
     p = task.params
@@ -196,21 +191,14 @@ def zoomseg(task: Task, inputs, out: Path) -> None:
                             end_zoom=float(Fraction(p["end_zoom"])),
                             feather=float(Fraction(p["feather"])))
     duration = Fraction(p["duration"])
-    captions = _caption_frames(p["captions"]) if p["captions"] else None
-    features = Features()
-    with SegmentWriter(out / OUTPUT["zoomseg"], codec) as writer:
+
+    def frames():
         for k in range(p["frames"]):
             t = Fraction(p["offset"]) + Fraction(k) / codec.fps
             u = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
-            frame = renderer.frame(1.0 - u if p["inward"] else u)
-            features.add(frame)
-            if captions is not None:
-                frame = caption(frame, next(captions))
-            writer.write(frame)
-        written = writer.close()
-    if written != p["frames"]:
-        raise TaskError(f"wrote {written} frames instead of {p['frames']}")
-    features.save(out / "features.json")
+            yield renderer.frame(1.0 - u if p["inward"] else u)
+
+    _encode(out, OUTPUT["zoomseg"], codec, frames(), p["frames"], p["captions"])
 
 
 # -- sound -------------------------------------------------------------------
@@ -279,10 +267,12 @@ def mix(task: Task, inputs, out: Path) -> None:
         Path(task.local["path"])
     rate = p["rate"]
     first = int(Fraction(source.get("from") or 0) * rate)
-    target = int(Fraction(p["duration"]) * rate)
-    blocks = list(_blocks(path, rate, first, target))
-    music = np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
-    del blocks
+    target = round(Fraction(p["duration"]) * rate)
+    music = np.zeros((target, 2), np.float32)          # filled in place: one copy of the song
+    at = 0
+    for block in _blocks(path, rate, first, target):
+        music[at:at + len(block)] = block[:target - at]
+        at += len(block)
     placed = []
     cue_folders = [folder for role, folder in inputs if role == "cue"]
     for folder, (start, gain) in zip(cue_folders, p["cues"]):
@@ -292,7 +282,8 @@ def mix(task: Task, inputs, out: Path) -> None:
             raise TaskError(f"a sound at {cue_rate} Hz in a {rate} Hz mix")
         placed.append(Placed(samples, float(Fraction(start)), float(Fraction(gain))))
     track = mix_track(music, rate, placed, float(Fraction(p["duration"])),
-                      duck_db=float(p["duck_db"]), target_lufs=float(p["target_lufs"]))
+                      duck_db=float(p["duck_db"]), target_lufs=float(p["target_lufs"]),
+                      in_place=True)
     del music, placed
     with AudioWriter(out / OUTPUT["mix"], rate, p["channels"], p["bitrate"]) as writer:
         for start in range(0, len(track), 1 << 16):

@@ -96,14 +96,13 @@ def keyframe_size(codec: Codec, moves) -> tuple[int, int]:
 
 def backend_versions() -> dict[str, str]:
     from mvlang.audio.compose import VERSION as COMPOSER
-    from mvlang.backends.preview import VERSION as PREVIEW
-
     from mvlang.audio.sfx import VERSION as SFX
+    from mvlang.backends.preview import VERSION as PREVIEW
 
     return {"preview": PREVIEW, "composer": COMPOSER, "renderer": RENDERER, "sfx": SFX}
 
 
-RENDERER = "3"   # bump when the renderer's frames change (camera, transitions, captions)
+RENDERER = "5"   # bump when the renderer's frames change (camera, transitions, captions)
 
 
 @dataclass
@@ -398,9 +397,9 @@ def _plan_zooms(graph: Graph, program: M.Program, shots, cuts, codec: Codec, vie
                          cut.transition.span, "built as a crossfade", file=program.file,
                          labels=[Label(program.file, other.span, "this zoom's pictures are at "
                                        f"the centre of `{outer.name}`")],
-                         hints=["a scene's centre holds one chain of pictures: a `zoom out` "
-                                "into a scene and a `zoom in` out of it both need it; make one "
-                                "of them another transition"])
+                         hints=[("a scene's centre holds one chain of pictures: a `zoom out` "
+                                 "into a scene and a `zoom in` out of it both need it; make one "
+                                 "of them another transition")])
             continue
         depth = cut.transition.depth or 3
         width, height = _uniform(views.sizes[outer.name], codec)
