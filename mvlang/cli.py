@@ -9,6 +9,7 @@
     mvlang build FILE        the video: FILE.mp4 next to the script
     mvlang takes FILE SCENE  a contact sheet of a scene's takes
     mvlang cache ls|gc|clear|verify   the build cache
+    mvlang lsp               the language server, over stdio
     mvlang completion SHELL  a shell completion script
 
 Exit codes: 0 success; 1 errors found (or warnings with --strict, or files
@@ -413,6 +414,22 @@ def completion(shell: str) -> None:
 
     completer = get_completion_class(shell)(cli, {}, "mvlang", "_MVLANG_COMPLETE")
     click.echo(completer.source())
+
+
+@cli.command()
+def lsp() -> None:
+    """Run the language server over stdio (for editors: VS Code, Vim, Emacs).
+
+    Needs the `lsp` extra: pip install "mvlang[lsp]".
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        click.echo('error: the language server needs pygls: pip install "mvlang[lsp]"', err=True)
+        sys.exit(1)
+    from mvlang.lsp.server import main as serve
+
+    serve()
 
 
 def _register() -> None:

@@ -1,0 +1,2 @@
+" .mvs scripts of mvlang (music videos)
+autocmd BufRead,BufNewFile *.mvs setfiletype mvs

@@ -1,0 +1,1 @@
+"""Editor support for .mvs files: the keyword list and a Pygments lexer."""

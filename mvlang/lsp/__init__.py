@@ -1,0 +1,1 @@
+"""The language server (`mvlang lsp`): pygls over stdio, adapting the front end."""
