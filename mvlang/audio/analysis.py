@@ -131,12 +131,17 @@ def tracker_identity(tracker: str, checkpoint: Path | None = None) -> tuple[str,
 
 def analyse_file(path: Path, *, start=None, end=None, bpm=None, meter=(4, 4), downbeat=None,
                  tracker: str = "mvlang", checkpoint: Path | None = None,
-                 cache: AnalysisCache | None = None) -> Analysis:
-    """The analysis of `path` (the part `start`..`end`), from the cache when it is there."""
+                 cache: AnalysisCache | None = None, cached_only: bool = False) -> Analysis:
+    """The analysis of `path` (the part `start`..`end`), from the cache when it is there.
+
+    `cached_only`: never analyse (an editor asking what `bar 17` is): a LookupError
+    when the cache does not hold it."""
     name, version = tracker_identity(tracker, checkpoint)
     key = analysis_key(file_digest(path), start=start, end=end, bpm=bpm, meter=meter,
                        tracker=name, version=version)
     analysis = cache.get(key) if cache else None
+    if analysis is None and cached_only:
+        raise LookupError("the analysis of this audio is not cached yet")
     if analysis is None:
         from mvlang.audio.decode import read_audio
 

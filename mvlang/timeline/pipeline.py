@@ -42,15 +42,18 @@ class Resolved:
 
 
 def resolve_file(path: Path, config: Config | None = None, name: str | None = None,
-                 allow_outside: bool = False) -> Resolved:
+                 allow_outside: bool = False, cached_only: bool = False, world=None,
+                 text: str | None = None) -> Resolved:
+    """Check, analyse, resolve. `cached_only`: the audio's analysis only from the
+    cache (no timeline otherwise); `world`/`text`: editor buffers."""
     path = Path(path)
-    check = check_file(path, name=name, allow_outside=allow_outside)
+    check = check_file(path, world, name=name, text=text, allow_outside=allow_outside)
     if not check.ok:
         return Resolved(check, diagnostics=check.diagnostics)
     program = check.program
     config = config or load_config(path.parent)
     sink = Sink(check.program.file)
-    analysis = analyse_audio(program, path.parent, config, sink)
+    analysis = analyse_audio(program, path.parent, config, sink, cached_only)
     timeline = resolve(program, analysis.grid, sink) if analysis is not None else None
     return Resolved(check, analysis, timeline, _merge(check.diagnostics, sink.items))
 
@@ -63,12 +66,17 @@ def _merge(first: list[Diagnostic], second: list[Diagnostic]) -> list[Diagnostic
                   key=Diagnostic.sort_key)
 
 
-def analyse_audio(program: M.Program, folder: Path, config: Config, sink: Sink) -> Analysis | None:
-    """The analysis of the program's audio, or None after a diagnostic."""
+def analyse_audio(program: M.Program, folder: Path, config: Config, sink: Sink,
+                  cached_only: bool = False) -> Analysis | None:
+    """The analysis of the program's audio, or None after a diagnostic (or, with
+    `cached_only`, when it is not in the cache)."""
     audio = program.audio
     cache = AnalysisCache(config.cache_dir)
     if isinstance(audio, M.Music):
-        return music_analysis(program, cache)
+        try:
+            return music_analysis(program, cache, cached_only)
+        except LookupError:
+            return None
     from mvlang.audio.errors import AudioError
     from mvlang.audio.analysis import analyse_file
 
@@ -76,7 +84,9 @@ def analyse_audio(program: M.Program, folder: Path, config: Config, sink: Sink) 
         return analyse_file(folder / audio.path, start=_seconds(audio.start),
                             end=_seconds(audio.end), bpm=audio.bpm, meter=audio.meter,
                             downbeat=_seconds(audio.downbeat), tracker=config.tracker,
-                            checkpoint=config.checkpoint, cache=cache)
+                            checkpoint=config.checkpoint, cache=cache, cached_only=cached_only)
+    except LookupError:
+        return None
     except AudioError as error:
         sink.error(error.code, error.message, audio.span, "the song", hints=[error.hint])
     except (RuntimeError, FileNotFoundError) as error:  # a tracker that cannot run here
@@ -106,7 +116,8 @@ def music_spec(program: M.Program) -> dict:
             else program.video.seed, "take": music.pick}
 
 
-def music_analysis(program: M.Program, cache: AnalysisCache) -> Analysis:
+def music_analysis(program: M.Program, cache: AnalysisCache, cached_only: bool = False
+                   ) -> Analysis:
     """Generated music: its grid is known exactly; cached like a tracked song."""
     from mvlang.audio.compose import VERSION
 
@@ -114,6 +125,8 @@ def music_analysis(program: M.Program, cache: AnalysisCache) -> Analysis:
     key = hashlib.sha256(json.dumps({"music": spec, "composer": VERSION},
                                     sort_keys=True).encode()).hexdigest()
     analysis = cache.get(key)
+    if analysis is None and cached_only:
+        raise LookupError("the analysis of this music is not cached yet")
     if analysis is None:
         analysis = _analyse_composition(render_music(program))
         cache.put(key, analysis)
