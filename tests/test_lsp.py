@@ -203,3 +203,28 @@ async def test_hover_a_scene_anchor_shows_its_time_once_the_audio_is_analysed(
         text_document=T.TextDocumentIdentifier(uri=uri), position=position))
     # the loop's first downbeat is 0.25 s in, at 120 bpm: bar 3 is 4.25 s
     assert "starts 0:04.25 (bar 3 beat 1)" in hover.contents.value
+
+
+@pytest.mark.asyncio
+async def test_go_to_an_imported_module_and_hover_a_sound_and_a_mark(client: LanguageClient):
+    import soundfile
+
+    from mvlang.timeline.pipeline import resolve_file
+    from test_timeline_audio import RATE, drum_loop
+
+    soundfile.write(client.root / "loop.wav", drum_loop(20.0), RATE)
+    text = ('import "std/looks"\nsong "loop.wav" {\n  bpm 120\n  mark drop at bar 5\n}\n'
+            'scene intro {\n  prompt "a meadow"\n  style film\n'
+            '  sfx "a bell" at +2 beats\n}\n')
+    uri = await open_script(client, text)
+    where = await client.text_document_definition_async(T.DefinitionParams(
+        text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=0, character=10)))
+    assert where.uri.endswith("looks.mvs")
+    assert resolve_file(client.root / "song.mvs").ok
+    sound = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=8, character=20)))
+    # intro starts at 0:00, half a beat before the first downbeat (0.25 s in)
+    assert "starts 0:01 (bar 1 beat 2.5)" in sound.contents.value
+    mark = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=3, character=16)))
+    assert "0:08.25 (bar 5 beat 1)" in mark.contents.value

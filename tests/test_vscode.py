@@ -126,3 +126,24 @@ def test_the_grammar_in_node_tokenizes_the_examples(tmp_path):
         # No Node here: the grammar cannot run as VS Code runs it, so check
         # what can be checked without it, that the extension's files agree.
         _assert_the_manifest_agrees()
+
+
+def test_the_vsix_builds(tmp_path):
+    """`vsce package` makes the extension; it holds the grammar the repository has."""
+    import zipfile
+
+    vsce = VSCODE / "node_modules" / ".bin" / "vsce"
+    if not (shutil.which("node") and _node_modules_ready() and vsce.exists()):
+        _assert_the_manifest_agrees()        # no Node here: what can be checked without it
+        return
+    target = tmp_path / "mvlang.vsix"
+    done = subprocess.run([str(vsce), "package", "--out", str(target)], cwd=VSCODE,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    with zipfile.ZipFile(target) as vsix:
+        names = set(vsix.namelist())
+        assert {"extension/package.json", "extension/extension.js",
+                "extension/language-configuration.json"} <= names
+        grammar = vsix.read("extension/syntaxes/mvs.tmLanguage.json")
+    assert grammar == (VSCODE / "syntaxes" / "mvs.tmLanguage.json").read_bytes()
+    assert any(n.startswith("extension/node_modules/vscode-languageclient/") for n in names)

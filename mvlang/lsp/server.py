@@ -142,16 +142,13 @@ def hover(ls: LanguageServer, params: T.HoverParams) -> T.Hover | None:
 
 
 def _timing(ls: LanguageServer, params: T.HoverParams) -> str | None:
-    """On a scene's header line (its name, `at bar 17`, `length 4 bars`): when the
-    scene plays, if the audio's analysis is cached."""
-    from mvlang.ide.times import scene_at_line, scene_timing
+    """On a scene's header line (its name, `at bar 17`, `length 4 bars`), a sound
+    cue's or a mark's: when it happens, if the audio's analysis is cached."""
+    from mvlang.ide.times import timing_at_line
 
     document = ls.workspace.get_text_document(params.text_document.uri)
-    scene = scene_at_line(document.source, params.position.line)
-    if scene is None:
-        return None
-    return scene_timing(_path(params.text_document.uri), document.source, scene,
-                        world=_world(ls))
+    return timing_at_line(_path(params.text_document.uri), document.source,
+                          params.position.line, world=_world(ls))
 
 
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
@@ -159,7 +156,16 @@ def definition(ls: LanguageServer, params: T.DefinitionParams) -> T.Location | N
     from mvlang.ide import navigate
 
     where = navigate.definition(*_position(ls, params), world=_world(ls))
-    return None if where is None else _location(where)
+    if where is not None:
+        return _location(where)
+    from mvlang.ide.times import import_target
+
+    text, path, line, _ = _position(ls, params)
+    target = import_target(text, path, line)           # on an `import`: the module's file
+    if target is None:
+        return None
+    start = T.Position(line=0, character=0)
+    return T.Location(uri=target.absolute().as_uri(), range=T.Range(start=start, end=start))
 
 
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
