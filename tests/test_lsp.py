@@ -208,9 +208,9 @@ async def test_hover_a_scene_anchor_shows_its_time_once_the_audio_is_analysed(
 @pytest.mark.asyncio
 async def test_go_to_an_imported_module_and_hover_a_sound_and_a_mark(client: LanguageClient):
     import soundfile
+    from test_timeline_audio import RATE, drum_loop
 
     from mvlang.timeline.pipeline import resolve_file
-    from test_timeline_audio import RATE, drum_loop
 
     soundfile.write(client.root / "loop.wav", drum_loop(20.0), RATE)
     text = ('import "std/looks"\nsong "loop.wav" {\n  bpm 120\n  mark drop at bar 5\n}\n'
