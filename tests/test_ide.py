@@ -126,3 +126,48 @@ def test_imported_names_while_the_script_does_not_parse(path: Path):
     film = broken.index("film")
     where = N.definition(broken, path, broken.count("\n", 0, film), 9)
     assert where is not None and Path(where.file).name == "looks.mvs"
+
+
+def keywords(text: str, path: Path, line: int, character: int) -> set[str]:
+    return {c.label for c in N.complete(text, path, line, character) if c.kind == "keyword"}
+
+
+def test_complete_offers_the_keywords_valid_in_a_scene(path: Path):
+    inside = keywords(SCRIPT, path, *pos("  style film", shift=0))
+    assert {"prompt", "camera", "react", "effect", "sfx", "cast"} <= inside
+    assert not {"character", "video", "scene", "zoom", "ease"} & inside
+    # the word being typed is left out: `cam` still completes to the scene statements
+    broken = SCRIPT.replace("  style film\n", "  style film\n  cam\n")
+    line = broken.count("\n", 0, broken.index("  cam"))
+    assert "camera" in keywords(broken, path, line, 5)
+    assert "character" not in keywords(broken, path, line, 5)
+
+
+def test_complete_offers_the_top_level_keywords(path: Path):
+    line = SCRIPT.count("\n")   # the empty last line, after the last scene's `}`
+    top = keywords(SCRIPT, path, line, 0)
+    assert {"scene", "character", "video", "music", "song", "import", "style"} <= top
+    assert not {"camera", "prompt", "zoom"} & top
+    assert {"scene", "video"} <= keywords("", path, 0, 0)
+
+
+def test_complete_after_camera_and_ease(path: Path):
+    text = "scene a {\n  camera "
+    labels = [c.label for c in N.complete(text, path, 1, 9)]
+    assert keywords(text, path, 1, 9) == {"zoom", "pan", "rotate", "shake"}
+    assert labels[:4] == ["pan", "rotate", "shake", "zoom"]
+    assert keywords("scene a {\n  camera zoom 2 ease ", path, 1, 21) == {
+        "linear", "in", "out", "in_out"}
+    assert keywords("scene a {\n  camera sh", path, 1, 11) == {"zoom", "pan", "rotate", "shake"}
+
+
+def test_complete_falls_back_to_every_keyword_when_the_line_does_not_lex(path: Path):
+    from mvlang.ide.keywords import KEYWORDS
+    text = 'scene a {\n  prompt "x\n  image "y" \'z'
+    assert keywords(text, path, 2, len("  image \"y\" 'z")) == set(KEYWORDS)
+
+
+def test_complete_reads_the_whole_previous_line(path: Path):
+    # at the start of a line, the last word of the line above is not "being typed"
+    text = "scene a {\n  camera zoom 2 ease linear\n"
+    assert {"prompt", "camera"} <= keywords(text, path, 2, 0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from mvlang.ide.complete import keywords_at
 from mvlang.ide.keywords import KEYWORDS, STATEMENT_KEYWORDS, UNITS
 from mvlang.ir.context import Definition
 from mvlang.ir.scenes import character_ir
@@ -372,8 +373,14 @@ def complete(text: str, path: str | Path, line: int, character: int, world=None
         if re.search(r"\{[A-Za-z_0-9]*$", before):
             return [Completion(n, k) for n, (k, _w, _n) in names if k in ("character", "style")]
         return []
-    out = [Completion(w, "keyword") for w in sorted(STATEMENT_KEYWORDS)]
-    out += [Completion(w, "keyword") for w in sorted(KEYWORDS - STATEMENT_KEYWORDS)]
+    lines = text.split("\n")[:line]
+    valid = keywords_at("".join(f"{ln}\n" for ln in lines) + before)
+    if valid is None:   # the prefix does not lex (an unclosed string): every keyword
+        out = [Completion(w, "keyword") for w in sorted(STATEMENT_KEYWORDS)]
+        out += [Completion(w, "keyword") for w in sorted(KEYWORDS - STATEMENT_KEYWORDS)]
+    else:               # the keywords the parser takes at the cursor, statements first
+        out = [Completion(w, "keyword") for w in sorted(valid, key=lambda w: (
+            w not in STATEMENT_KEYWORDS, w))]
     out += [Completion(n, k, Path(w.file).name) for n, (k, w, _n) in names]
     return out
 
