@@ -312,4 +312,46 @@ def cache_verify(path: str, cache_dir: str | None) -> None:
                                     for e in bad)))
 
 
-COMMANDS = [build, plan, takes, cache]
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="The mvlang.toml to read (default: in PATH's folder).")
+def models(path: str, config_file: str | None) -> None:
+    """List the model folders mvlang.toml configures, and check each.
+
+    Reads only their config files (model_index.json, config.json), never the
+    weights: it answers at once and offline. Nothing is ever downloaded.
+    """
+    from mvlang.backends.models import inspect
+    from mvlang.config import ConfigError, load_config
+
+    where = Path(path)
+    try:
+        config = load_config(where.parent if where.is_file() else where,
+                             Path(config_file) if config_file else None)
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"backend: {config.backend}" + (f" (from {config.file})" if config.file else
+                                               " (no mvlang.toml: the embedded preview)"))
+    if not config.models:
+        click.echo("no [models.ROLE] tables: the preview backend needs none")
+        return
+    failed = False
+    for model in config.models:
+        found = inspect(model)
+        state = "ok" if found.ok else "ERROR"
+        click.echo(f"{model.role:<8} {state:<6} {model.path}  {found.kind} {found.name}".rstrip())
+        for note in found.notes:
+            click.echo(f"         note: {note}")
+        for problem in found.problems:
+            failed = True
+            click.echo(f"error[E3012]: [models.{model.role}] path: {problem}", err=True)
+            click.echo(f"  = help: fix `path` under [models.{model.role}] in "
+                       f"{config.file or 'mvlang.toml'}; mvlang never downloads a model",
+                       err=True)
+    if failed:
+        sys.exit(1)
+
+
+COMMANDS = [build, plan, takes, cache, models]

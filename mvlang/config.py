@@ -7,6 +7,15 @@
     tracker = "mvlang"              # or "beat-this" (needs `checkpoint`) or "librosa"
     checkpoint = "models/beat_this_final0.ckpt"
 
+    [build]
+    backend = "preview"             # the default for `mvlang build`
+
+    [models.image]                  # one table per role: image, inpaint, video,
+    path = "models/sd15"            # music, sfx, dream
+    device = "cuda"                 # optional: device, dtype, steps, guidance, batch
+    dtype = "float16"
+    steps = 30
+
 Paths are relative to the file's folder. Nothing is ever downloaded.
 """
 
@@ -23,6 +32,23 @@ class ConfigError(Exception):
     """A `mvlang.toml` that cannot be read or holds a bad value."""
 
 
+ROLES = ("image", "inpaint", "video", "music", "sfx", "dream")
+MODEL_KEYS = {"path": str, "device": str, "dtype": str, "steps": int, "guidance": (int, float),
+              "batch": int}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A local model folder for one role (`[models.ROLE]`)."""
+
+    role: str
+    path: Path
+    options: tuple[tuple[str, object], ...] = ()
+
+    def option(self, name: str, default=None):
+        return dict(self.options).get(name, default)
+
+
 @dataclass(frozen=True)
 class Config:
     root: Path                       # the folder paths are relative to
@@ -30,6 +56,8 @@ class Config:
     tracker: str = "mvlang"
     checkpoint: Path | None = None
     file: Path | None = None         # the mvlang.toml read, if any
+    backend: str = "preview"         # [build] backend
+    models: tuple[Model, ...] = ()   # [models.ROLE]
 
 
 def load_config(script_dir: Path, path: Path | None = None) -> Config:
@@ -54,4 +82,33 @@ def load_config(script_dir: Path, path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: [beats] tracker = \"beat-this\" needs `checkpoint`, "
                           "the path of a local beat_this checkpoint file")
     cache = data.get("cache", {}).get("dir", ".mvlang")
-    return Config(root, root / cache, tracker, root / checkpoint if checkpoint else None, path)
+    backend = data.get("build", {}).get("backend", "preview")
+    if backend not in ("preview", "diffusers"):
+        raise ConfigError(f"{path}: [build] backend = {backend!r}: choose \"preview\" or "
+                          "\"diffusers\"")
+    return Config(root, root / cache, tracker, root / checkpoint if checkpoint else None, path,
+                  backend, _models(data.get("models", {}), root, path))
+
+
+def _models(table, root: Path, path: Path) -> tuple[Model, ...]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [models] holds one table per role: [models.image], ...")
+    models = []
+    for role, entry in table.items():
+        if role not in ROLES:
+            raise ConfigError(f"{path}: [models.{role}]: no such role; the roles are "
+                              + ", ".join(ROLES))
+        if not isinstance(entry, dict) or "path" not in entry:
+            raise ConfigError(f"{path}: [models.{role}] needs `path`, the model's local folder")
+        options = []
+        for key, value in entry.items():
+            kind = MODEL_KEYS.get(key)
+            if kind is None:
+                raise ConfigError(f"{path}: [models.{role}] {key}: unknown setting; the "
+                                  "settings are " + ", ".join(MODEL_KEYS))
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ConfigError(f"{path}: [models.{role}] {key} = {value!r} has the wrong type")
+            if key != "path":
+                options.append((key, value))
+        models.append(Model(role, root / entry["path"], tuple(options)))
+    return tuple(models)

@@ -38,3 +38,52 @@ def test_bad_files(tmp_path, text, words):
 def test_a_named_file_must_exist(tmp_path):
     with pytest.raises(ConfigError):
         load_config(tmp_path, tmp_path / "other.toml")
+
+
+def test_model_folders_are_read_and_checked(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from mvlang import cli
+    from mvlang.backends.models import inspect
+
+    pipe = tmp_path / "models" / "sd"
+    (pipe / "unet").mkdir(parents=True)
+    (pipe / "unet" / "config.json").write_text("{}")
+    (pipe / "model_index.json").write_text(json.dumps(
+        {"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "UNet2DConditionModel"],
+         "vae": ["diffusers", "AutoencoderKL"], "safety_checker": [None, None]}))
+    music = tmp_path / "models" / "musicgen"
+    music.mkdir()
+    (music / "config.json").write_text(json.dumps(
+        {"model_type": "musicgen", "architectures": ["MusicgenForConditionalGeneration"]}))
+    (tmp_path / "mvlang.toml").write_text(
+        '[build]\nbackend = "diffusers"\n[models.image]\npath = "models/sd"\nsteps = 20\n'
+        '[models.music]\npath = "models/musicgen"\n[models.sfx]\npath = "models/nothing"\n')
+    config = load_config(tmp_path)
+    assert config.backend == "diffusers"
+    image, music_model, sfx = config.models
+    assert image.option("steps") == 20 and image.path == pipe
+    found = inspect(image)
+    assert found.kind == "diffusers" and found.name == "StableDiffusionPipeline"
+    assert found.problems == ["its component `vae` (AutoencoderKL) has no folder with a config "
+                              f"in {pipe / 'vae'}"]
+    assert "not for commercial use" in inspect(music_model).notes[0]
+    assert inspect(sfx).problems[0].endswith("does not exist")
+    out = CliRunner().invoke(cli.cli, ["models", str(tmp_path)])
+    assert out.exit_code == 1
+    assert "error[E3012]: [models.sfx] path" in out.output and "musicgen" in out.output.lower()
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[build]\nbackend = "comfy"\n', "choose"),
+    ('[models.painting]\npath = "x"\n', "no such role"),
+    ('[models.image]\ndevice = "cuda"\n', "needs `path`"),
+    ('[models.image]\npath = "x"\nsteps = "many"\n', "wrong type"),
+    ('[models.image]\npath = "x"\ncolour = 1\n', "unknown setting"),
+])
+def test_bad_model_settings_are_clear_errors(tmp_path, text, words):
+    (tmp_path / "mvlang.toml").write_text(text)
+    with pytest.raises(ConfigError, match=words):
+        load_config(tmp_path)

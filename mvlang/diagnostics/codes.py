@@ -315,6 +315,15 @@ depend on it still ran and are cached, so fixing the cause and building
 again only redoes what is missing. `mvlang build -v` prints the traceback
 for a bug report.
 """),
+    "E3012": _page("a model folder is missing or wrong", """
+`mvlang.toml` names a local folder for a model role (`[models.image] path =
+"models/sd15"`), and that folder does not exist, holds no config mvlang can
+read, or holds the wrong kind of model (a diffusers pipeline folder has
+`model_index.json`, a transformers model `config.json`). mvlang never
+downloads a model: put the weights there (for instance with
+`huggingface-cli download ... --local-dir models/sd15` on a machine with a
+network), or fix the path. `mvlang models` checks every folder at once.
+"""),
     "W0001": _page("scene stretched by the next anchor", """
 The scene after this one is anchored later than this scene's written
 `length` ends, so this scene is stretched to meet it. Remove the `length` to
