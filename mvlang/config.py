@@ -21,9 +21,10 @@ Paths are relative to the file's folder. Nothing is ever downloaded.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 NAME = "mvlang.toml"
 

@@ -67,8 +67,8 @@ def test_model_folders_are_read_and_checked(tmp_path):
     assert image.option("steps") == 20 and image.path == pipe
     found = inspect(image)
     assert found.kind == "diffusers" and found.name == "StableDiffusionPipeline"
-    assert found.problems == ["its component `vae` (AutoencoderKL) has no folder with a config "
-                              f"in {pipe / 'vae'}"]
+    assert found.problems == [("its component `vae` (AutoencoderKL) has no folder with a "
+                               f"config in {pipe / 'vae'}")]
     assert "not for commercial use" in inspect(music_model).notes[0]
     assert inspect(sfx).problems[0].endswith("does not exist")
     out = CliRunner().invoke(cli.cli, ["models", str(tmp_path)])
