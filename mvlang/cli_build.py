@@ -26,8 +26,9 @@ def build_options(f):
                           "encoder preset) with the same timing, written to FILE.draft.mp4."),
         click.option("--captions", is_flag=True,
                      help="Print each scene's name, prompt and bar:beat on its frames."),
-        click.option("--backend", type=click.Choice(["preview"]), default="preview",
-                     show_default=True, help="What makes the pictures and sounds."),
+        click.option("--backend", type=click.Choice(["preview", "diffusers"]), default=None,
+                     help="What makes the pictures and sounds (default: [build] backend in "
+                          "mvlang.toml, else the embedded preview)."),
         click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
                      help="The cache folder (default: .mvlang next to the script, or "
                           "[cache] dir in mvlang.toml)."),

@@ -28,7 +28,7 @@ from mvlang.plan.planner import Options, Plan, plan
 class BuildOptions:
     draft: bool = False
     captions: bool = False
-    backend: str = "preview"
+    backend: str | None = None       # None: [build] backend in mvlang.toml, else preview
     jobs: int | None = None
     output: Path | None = None
     cache_dir: Path | None = None
@@ -36,7 +36,8 @@ class BuildOptions:
     allow_outside: bool = False
 
     def plan_options(self) -> Options:
-        return Options(draft=self.draft, captions=self.captions, backend=self.backend)
+        return Options(draft=self.draft, captions=self.captions,
+                       backend=self.backend or "preview")
 
 
 @dataclass
@@ -90,7 +91,15 @@ def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
     config: Config = load_config(script.parent, options.config)
     if options.cache_dir is not None:
         config = Config(config.root, Path(options.cache_dir), config.tracker, config.checkpoint,
-                        config.file)
+                        config.file, config.backend, config.models)
+    backend = options.backend or config.backend
+    if backend != "preview":
+        raise BuildError("E3013", f"the `{backend}` backend is not in this version of mvlang "
+                         "yet" + (f" ({config.file} asks for it)" if not options.backend else ""),
+                         "build with `--backend preview`, or set [build] backend = \"preview\"")
+    from dataclasses import replace
+
+    options = replace(options, backend=backend)
     resolved = resolve_file(script, config, allow_outside=options.allow_outside)
     diagnostics = list(resolved.diagnostics)
     if not resolved.ok or resolved.timeline is None:

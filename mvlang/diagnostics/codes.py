@@ -324,6 +324,12 @@ downloads a model: put the weights there (for instance with
 `huggingface-cli download ... --local-dir models/sd15` on a machine with a
 network), or fix the path. `mvlang models` checks every folder at once.
 """),
+    "E3013": _page("backend not available", """
+The build was asked (by `--backend` or `[build] backend` in `mvlang.toml`)
+for a backend this version of mvlang does not have yet. The embedded
+`preview` backend renders every script without a GPU or weights; the
+generative `diffusers` backend is being built.
+"""),
     "W0001": _page("scene stretched by the next anchor", """
 The scene after this one is anchored later than this scene's written
 `length` ends, so this scene is stretched to meet it. Remove the `length` to
