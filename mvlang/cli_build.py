@@ -110,7 +110,8 @@ def build(file: str, verbose: bool, colour: str, **kw) -> None:
     prepared = _prepare(file, options, colour)
     needed = to_run(prepared)
     with reporter(needed, verbose=verbose) as report:
-        result = run_build(Path(file), options, on_event=report, prepared=prepared)
+        result = run_build(Path(file), options, on_event=report, prepared=prepared,
+                           needed=needed)
     outcome = result.outcome
     elapsed = time.perf_counter() - started
     if outcome is not None and outcome.interrupted:

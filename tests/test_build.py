@@ -156,7 +156,7 @@ def test_a_build_with_nothing_changed_does_nothing_and_imports_nothing_heavy(bui
     before = result.output.stat().st_mtime_ns
     code = ("import sys; from mvlang.cli import main\n"
             "try:\n    main(['build', sys.argv[1]])\nexcept SystemExit as e:\n"
-            "    heavy = [m for m in ('torch', 'librosa', 'diffusers', 'transformers', 'av') "
+            "    heavy = [m for m in ('torch', 'librosa', 'diffusers', 'transformers', 'av', 'scipy') "
             "if m in sys.modules]\n    print('HEAVY', heavy); raise\n")
     run = subprocess.run([sys.executable, "-c", code, str(script)], capture_output=True,
                          text=True, timeout=60, check=False)

@@ -35,7 +35,8 @@ from .synth import SR, convolve, highpass_gain, lowpass_gain, pan, room, spectra
 
 __all__ = ["STYLES", "VERSION", "Composition", "compose", "default_bpm", "style_of"]
 
-VERSION = "1"                     # bump whenever the same inputs would give other samples
+from mvlang.versions import COMPOSER as VERSION  # bump it there
+
 NATURAL_BARS = 64
 PEAK = 10 ** (-1 / 20)            # -1 dBFS
 BUSES = ("drums", "bass", "chords", "top", "fx")

@@ -33,7 +33,8 @@ from .synth import band_gain, lowpass_gain, read, spectral, sweep, table_for
 
 __all__ = ["FAMILIES", "VERSION", "auto", "describe", "design"]
 
-VERSION = "2"                    # bump when the same inputs give other samples
+from mvlang.versions import SFX as VERSION  # bump it there
+
 PEAK = 10 ** (-1 / 20)           # -1 dBFS
 SOFT_DB = -8.0                   # "soft", "gentle", "light", "quiet"
 FAR_DB = -12.0                   # "far away", "distant"

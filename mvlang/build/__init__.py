@@ -166,7 +166,9 @@ def to_run(prepared: Prepared) -> list[Task]:
 
 def build(script: Path, options: BuildOptions = BuildOptions(), executor=None,
           on_event: Callable[[Event], None] = lambda event: None,
-          prepared: Prepared | None = None) -> BuildResult:
+          prepared: Prepared | None = None, needed: list[Task] | None = None) -> BuildResult:
+    """Run what is not cached and publish the video. `needed`: `to_run(prepared)`
+    when the caller has it already (its cached inputs are verified, once)."""
     from mvlang.execute.local import LocalExecutor
 
     prepared = prepared or prepare(script, options)
@@ -176,8 +178,9 @@ def build(script: Path, options: BuildOptions = BuildOptions(), executor=None,
     store = prepared.store
     store.clean_stale()
     executor = executor or LocalExecutor(options.jobs)
-    for _attempt in range(3):
-        needed = to_run(prepared)
+    for attempt in range(3):
+        if attempt or needed is None:
+            needed = to_run(prepared)
         if needed:
             from mvlang.build.tasks import run_task
 

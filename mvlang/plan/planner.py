@@ -95,9 +95,7 @@ def keyframe_size(codec: Codec, moves) -> tuple[int, int]:
 
 
 def backend_versions() -> dict[str, str]:
-    from mvlang.audio.compose import VERSION as COMPOSER
-    from mvlang.audio.sfx import VERSION as SFX
-    from mvlang.backends.preview import VERSION as PREVIEW
+    from mvlang.versions import COMPOSER, PREVIEW, SFX
 
     return {"preview": PREVIEW, "composer": COMPOSER, "renderer": RENDERER, "sfx": SFX}
 

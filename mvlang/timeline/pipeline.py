@@ -119,7 +119,7 @@ def music_spec(program: M.Program) -> dict:
 def music_analysis(program: M.Program, cache: AnalysisCache, cached_only: bool = False
                    ) -> Analysis:
     """Generated music: its grid is known exactly; cached like a tracked song."""
-    from mvlang.audio.compose import VERSION
+    from mvlang.versions import COMPOSER as VERSION
 
     spec = music_spec(program)
     key = hashlib.sha256(json.dumps({"music": spec, "composer": VERSION},

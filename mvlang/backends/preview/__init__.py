@@ -4,4 +4,6 @@
 naive painting, so that a build without models is a watchable animatic.
 """
 
-VERSION = "1"   # bump whenever the painter's pixels change for the same inputs
+from mvlang.versions import PREVIEW as VERSION  # bump it there
+
+__all__ = ["VERSION"]
