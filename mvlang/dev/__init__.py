@@ -1,0 +1,1 @@
+"""Developer helpers: tiny random-weight model folders for tests, docs and demos."""

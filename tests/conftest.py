@@ -1,0 +1,9 @@
+"""Settings every test shares: the generative tests run torch single-threaded on
+the CPU (its default threads spin-wait, 10 to 100 times slower on tiny models),
+and nothing ever reaches the hub."""
+
+import os
+
+os.environ.setdefault("MVLANG_TORCH_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ["HF_HUB_OFFLINE"] = "1"
