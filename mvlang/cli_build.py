@@ -75,6 +75,8 @@ def _prepare(file: str, options, colour: str):
     _emit(prepared.diagnostics, prepared.resolved.sources, colour)
     if not prepared.ok:
         sys.exit(1)
+    for note in prepared.notes:
+        click.echo(f"note: {note}", err=True)
     return prepared
 
 
@@ -174,9 +176,12 @@ def plan(file: str, as_json: bool, show_all: bool, colour: str, **kw) -> None:
     Lists the tasks of the build: which are cached, which will run, and an
     estimate of what they cost on this machine.
     """
-    from mvlang.build import to_run
+    from dataclasses import replace
 
-    prepared = _prepare(file, _options(**kw), colour)
+    from mvlang.build import to_run
+    from mvlang.plan.generative import gpu_seconds
+
+    prepared = _prepare(file, replace(_options(**kw), generate_music=False), colour)
     graph = prepared.graph
     cached = prepared.cached()
     run = {t.key for t in to_run(prepared)}
@@ -186,13 +191,16 @@ def plan(file: str, as_json: bool, show_all: bool, colour: str, **kw) -> None:
         rows.append({"key": task.key, "kind": task.kind, "label": task.label,
                      "scene": task.origin.scene, "status": status,
                      "estimate_s": round(task.cost, 3) if status == "run" else 0.0,
+                     "gpu_s": round(gpu_seconds(task), 3) if status == "run" else 0.0,
                      "inputs": [k for _, k in task.inputs]})
     total = sum(r["estimate_s"] for r in rows)
+    gpu = sum(r["gpu_s"] for r in rows)
     if as_json:
         click.echo(json.dumps({"script": file, "output": str(prepared.output),
                                "root": graph.root, "tasks": rows,
                                "summary": {"tasks": len(rows), "run": len(run),
-                                           "cached": len(cached), "estimate_s": round(total, 2)}},
+                                           "cached": len(cached), "estimate_s": round(total, 2),
+                                           "gpu_s": round(gpu, 1)}},
                               indent=1))
         return
     for row in rows:
@@ -202,6 +210,14 @@ def plan(file: str, as_json: bool, show_all: bool, colour: str, **kw) -> None:
                        f"{estimate:>9}  {row['label']}")
     click.echo(f"{len(rows)} tasks: {len(run)} to run (about {_seconds(total)} of work on "
                f"this machine), {len(cached)} cached → {prepared.output}")
+    if gpu:
+        counts: dict[str, int] = {}
+        for task in graph:
+            if task.key in run and gpu_seconds(task):
+                counts[task.kind] = counts.get(task.kind, 0) + 1
+        what = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        click.echo(f"GPU: about {_seconds(gpu)} on one H100 for {what} at the configured "
+                   "steps (a CPU is 500 to 1000 times slower)")
 
 
 @click.command()

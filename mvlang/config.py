@@ -12,7 +12,8 @@
 
     [models.image]                  # one table per role: image, inpaint, video,
     path = "models/sd15"            # music, sfx, dream
-    device = "cuda"                 # optional: device, dtype, steps, guidance, batch
+    device = "cuda"                 # optional: device, dtype, steps, guidance, batch,
+                                    # size (the drawing's side), ip_adapter (a folder), ip_scale
     dtype = "float16"
     steps = 30
 
@@ -35,7 +36,8 @@ class ConfigError(Exception):
 
 ROLES = ("image", "inpaint", "video", "music", "sfx", "dream")
 MODEL_KEYS = {"path": str, "device": str, "dtype": str, "steps": int, "guidance": (int, float),
-              "batch": int}
+              "batch": int, "size": int, "ip_adapter": str, "ip_scale": (int, float)}
+PATH_KEYS = ("path", "ip_adapter")     # folders, relative to the file's folder
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def _models(table, root: Path, path: Path) -> tuple[Model, ...]:
                                   "settings are " + ", ".join(MODEL_KEYS))
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise ConfigError(f"{path}: [models.{role}] {key} = {value!r} has the wrong type")
+            if key in PATH_KEYS[1:]:
+                value = str(root / value)
             if key != "path":
                 options.append((key, value))
         models.append(Model(role, root / entry["path"], tuple(options)))

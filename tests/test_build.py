@@ -443,10 +443,15 @@ def test_progress_shows_a_live_bar_on_a_terminal_and_lines_elsewhere(built):
     assert "1/3" in text and "left" in text
 
 
-def test_a_backend_this_version_lacks_is_a_clear_error(tmp_path):
+def test_the_diffusers_backend_without_its_models_is_a_clear_error(tmp_path):
     script = write_project(tmp_path / "p")
     (script.parent / "mvlang.toml").write_text('[build]\nbackend = "diffusers"\n')
     out = CliRunner().invoke(cli.cli, ["build", str(script)])
-    assert out.exit_code == 1 and "E3013" in out.output and "mvlang.toml" in out.output
-    assert "Traceback" not in out.output
+    assert out.exit_code == 1 and "E3012" in out.output and "[models.image]" in out.output
+    assert "mvlang.toml" in out.output and "Traceback" not in out.output
     assert prepare(script, BuildOptions(backend="preview")).ok     # the flag wins
+    (script.parent / "mvlang.toml").write_text(
+        '[build]\nbackend = "diffusers"\n[models.image]\npath = "models/nowhere"\n')
+    out = CliRunner().invoke(cli.cli, ["build", str(script)])
+    assert out.exit_code == 1 and "E3012" in out.output and "[models.image]" in out.output
+    assert "nowhere" in out.output and "Traceback" not in out.output

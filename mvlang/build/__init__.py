@@ -34,10 +34,12 @@ class BuildOptions:
     cache_dir: Path | None = None
     config: Path | None = None
     allow_outside: bool = False
+    generate_music: bool = True      # False (`mvlang plan`): never run MusicGen to plan
+    models: object = None            # plan.generative.Models (set by prepare)
 
     def plan_options(self) -> Options:
         return Options(draft=self.draft, captions=self.captions,
-                       backend=self.backend or "preview")
+                       backend=self.backend or "preview", models=self.models)
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Prepared:
     output: Path | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     options: BuildOptions = field(default_factory=BuildOptions)
+    notes: list[str] = field(default_factory=list)      # what the user should know
 
     @property
     def ok(self) -> bool:
@@ -93,14 +96,21 @@ def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
         config = Config(config.root, Path(options.cache_dir), config.tracker, config.checkpoint,
                         config.file, config.backend, config.models)
     backend = options.backend or config.backend
-    if backend != "preview":
-        raise BuildError("E3013", f"the `{backend}` backend is not in this version of mvlang "
-                         "yet" + (f" ({config.file} asks for it)" if not options.backend else ""),
-                         "build with `--backend preview`, or set [build] backend = \"preview\"")
     from dataclasses import replace
 
     options = replace(options, backend=backend)
-    resolved = resolve_file(script, config, allow_outside=options.allow_outside)
+    notes: list[str] = []
+    generated = None
+    if backend == "diffusers":
+        options = replace(options, models=generative_models(config))
+        notes += _roles_note(options.models)
+        if options.models.get("music") is not None:
+            generated = _music_maker(options, config, notes)
+    resolved = resolve_file(script, config, allow_outside=options.allow_outside,
+                            generated_music=generated)
+    if generated is not None and resolved.analysis is not None and \
+            str(getattr(resolved.analysis, "tracker", "")).find("composer") < 0:
+        notes.append(tempo_note(resolved))
     diagnostics = list(resolved.diagnostics)
     if not resolved.ok or resolved.timeline is None:
         return Prepared(script, resolved, None, None, None, diagnostics)
@@ -112,7 +122,83 @@ def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
     output = output_path(script, options)
     _check_output(output, script, the_plan)
     return Prepared(script, resolved, the_plan, Store(config.cache_dir), output, diagnostics,
-                    options)
+                    options, notes)
+
+
+def generative_models(config: Config):
+    """The configured models of a diffusers build, each folder checked from its
+    configs (E3012); the `image` role is required, the others optional (their
+    work falls back to the preview's composer, designer and stand-ins)."""
+    from mvlang.backends.models import inspect
+    from mvlang.plan.generative import Models
+
+    where = config.file or "mvlang.toml"
+    by_role = {model.role: model for model in config.models}
+    if "image" not in by_role:
+        raise BuildError("E3012", f"the diffusers backend needs [models.image] in {where}: "
+                         "the local folder of a text-to-image pipeline",
+                         "add [models.image] with `path = \"...\"` (see docs/models.md), or "
+                         "build with `--backend preview`")
+    for model in by_role.values():
+        found = inspect(model)
+        if not found.ok:
+            raise BuildError("E3012", f"[models.{model.role}] in {where}: "
+                             + "; ".join(found.problems),
+                             f"fix `path` under [models.{model.role}]; mvlang never downloads "
+                             "a model (`mvlang models` checks them all)")
+    return Models(by_role)
+
+
+def requested_tempo(program) -> float:
+    from mvlang.audio.compose import default_bpm
+
+    music = program.audio
+    return float(music.bpm if music.bpm is not None else default_bpm(music.prompt, music.meter))
+
+
+def tempo_note(resolved) -> str:
+    """Generated music's tempo as asked and as tracked (MusicGen drifts)."""
+    asked = requested_tempo(resolved.check.program)
+    measured = resolved.analysis.tempo
+    return (f"music: asked for {asked:g} bpm, {resolved.analysis.tracker} tracked "
+            f"{measured:.1f} bpm ({(measured - asked) / asked * 100:+.1f}%); bars and marks "
+            "follow the tracked beats")
+
+
+def _roles_note(models) -> list[str]:
+    missing = {"inpaint": "zoom chains redraw their borders with the image model",
+               "music": "`music` is composed by the preview composer",
+               "sfx": "sound effects are designed by the preview designer",
+               "dream": "`effect dream` is the preview's stand-in",
+               "video": "`motion` is not generated (the camera moves the keyframe)"}
+    return [f"no [models.{role}]: {what}" for role, what in missing.items()
+            if models.get(role) is None]
+
+
+def _music_maker(options: BuildOptions, config: Config, notes: list[str]):
+    """Makes the generated music before the timeline (its grid is tracked from
+    the audio, because MusicGen does not hold the tempo it is asked for): runs
+    the `music` task in this process unless it is cached; returns its file."""
+    def make(program) -> Path | None:
+        from mvlang.build.tasks import run_task
+        from mvlang.execute.base import run_one
+        from mvlang.plan.planner import music_task
+
+        task = music_task(program, options.plan_options())
+        store = Store(config.cache_dir)
+        if not store.has(task.key):
+            if not options.generate_music:
+                notes.append("the music is not generated yet: the plan shows the composer's "
+                             "grid; the build tracks the generated music's own")
+                return None
+            status, seconds, message, _ = run_one(task, str(store.root), run_task)
+            if status != "done":
+                raise BuildError("E3011", f"generating the music failed: {message}",
+                                 "check [models.music] with `mvlang models`")
+            notes.append(f"music: generated by MusicGen in {seconds:.1f} s")
+        entry = store.get(task.key)
+        return entry.path / "music.wav"
+    return make
 
 
 def _dedupe(items: list[Diagnostic]) -> list[Diagnostic]:
@@ -287,11 +373,13 @@ def lock_data(prepared: Prepared) -> dict:
                               "keyframe": keys[min(scene.pick, len(keys)) - 1] if keys else None}
     return {
         "mvlang": __version__,
-        "backends": backend_versions(),
+        "backends": backend_versions(prepared.options.plan_options()),
         "audio": {"kind": "music" if hasattr(audio, "prompt") else "song",
                   "source": audio.prompt if hasattr(audio, "prompt") else audio.path,
                   "tracker": getattr(analysis, "tracker", None),
                   "tempo": f"{analysis.tempo:.3f}",
+                  **({"requested_tempo": f"{requested_tempo(program):.3f}"}
+                     if hasattr(audio, "prompt") else {}),
                   "meter": f"{grid.beats_per_bar}/{grid.beat_unit}",
                   "first_downbeat": seconds(grid.beats[grid.first_downbeat]),
                   "beats": [seconds(b) for b in grid.beats]},

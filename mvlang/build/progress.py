@@ -15,6 +15,35 @@ from typing import TextIO
 from mvlang.execute.base import Event
 
 
+def images_of(task) -> int:
+    """How many pictures a generative task draws (0 for the rest)."""
+    if task.kind == "keyframe":
+        return 1
+    if task.kind == "zoom":
+        return int(task.params.get("depth", 0))
+    if task.kind == "morph":
+        return int(task.params.get("count", 0))
+    return 0
+
+
+class Rate:
+    """Pictures drawn per second of the build so far (keyframes, zoom levels)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.images = 0
+
+    def add(self, event: Event) -> None:
+        if event.kind == "done":
+            self.images += images_of(event.task)
+
+    def text(self) -> str:
+        if not self.images:
+            return ""
+        seconds = max(1e-6, time.perf_counter() - self.started)
+        return f"{self.images / seconds:.2f} img/s"
+
+
 class LineLog:
     """One line per finished, failed or skipped task."""
 
@@ -22,6 +51,7 @@ class LineLog:
         self.total, self.count = total, 0
         self.stream = stream or sys.stderr
         self.verbose = verbose
+        self.rate = Rate()
 
     def __enter__(self):
         return self
@@ -33,8 +63,11 @@ class LineLog:
         if event.kind == "start":
             return
         self.count += 1
+        self.rate.add(event)
         width = len(str(self.total))
-        text = {"done": f"ran {event.task.label} ({event.seconds:.2f} s)",
+        rate = self.rate.text() if images_of(event.task) else ""
+        text = {"done": f"ran {event.task.label} ({event.seconds:.2f} s)"
+                        + (f" · {rate}" if rate else ""),
                 "failed": f"FAILED {event.task.label}: {event.error}",
                 "skipped": f"skipped {event.task.label} (it needs {event.error})"}[event.kind]
         print(f"[{self.count:>{width}}/{self.total}] {text}", file=self.stream, flush=True)
@@ -70,6 +103,7 @@ class LiveBar:
         self.bar = self.progress.add_task("starting", total=sum(self.costs.values()),
                                           count=f"0/{self.total}")
         self.started = time.perf_counter()
+        self.rate = Rate()
 
     def __enter__(self):
         self.progress.__enter__()
@@ -85,6 +119,7 @@ class LiveBar:
         else:
             self.running.pop(key, None)
             self.done += 1
+            self.rate.add(event)
             self.progress.advance(self.bar, self.costs.get(key, 0.01))
             if event.kind == "failed":
                 self.console.print(f"[red]failed[/red] {event.task.label}: {event.error}")
@@ -92,6 +127,8 @@ class LiveBar:
                     self.console.print(event.detail, markup=False)
         labels = list(self.running.values())
         text = ", ".join(labels[:3]) + (f" +{len(labels) - 3}" if len(labels) > 3 else "")
+        if self.rate.text():
+            text = f"[cyan]{self.rate.text()}[/cyan] {text}"
         self.progress.update(self.bar, description=text, count=f"{self.done}/{self.total}")
 
 

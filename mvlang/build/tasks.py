@@ -27,7 +27,29 @@ def output(task_kind: str) -> str:
 
 def run_task(task: Task, inputs: list[tuple[str, Path]], out: Path) -> None:
     """The runner for real builds (the executor's `Runner`)."""
+    if task.backend and task.backend[0] in GENERATIVE:
+        from mvlang.build import gen_tasks
+
+        getattr(gen_tasks, task.kind)(task, inputs, out)
+        return
     RUNNERS[task.kind](task, inputs, out)
+
+
+def run_batch(tasks: list[Task], inputs: list, outs: list[Path]) -> None:
+    """Tasks of one batch group (keyframes of one size), run together."""
+    if len(tasks) > 1 and all(t.kind == "keyframe" for t in tasks):
+        from mvlang.build.gen_tasks import keyframes
+
+        keyframes(tasks, outs)
+        return
+    for task, task_inputs, out in zip(tasks, inputs, outs):
+        run_task(task, task_inputs, out)
+
+
+run_task.batch = run_batch      # the executor hands batch groups to this
+
+# backends whose tasks run models (in gen_tasks.py)
+GENERATIVE = ("diffusers", "musicgen", "text-to-audio")
 
 
 def _one(inputs, role: str) -> Path:
@@ -224,15 +246,12 @@ def sfx(task: Task, inputs, out: Path) -> None:
     soundfile.write(out / OUTPUT["sfx"], samples, p["rate"], subtype="FLOAT", format="WAV")
 
 
-def sfxauto(task: Task, inputs, out: Path) -> None:
-    """`sfx auto`: the scene's sound from its rendered frames (their motion and
-    brightness, its first frame a cut), its texture from the scene's words."""
+def scene_features(task: Task, inputs) -> dict:
+    """The motion and brightness of a scene's frames (from its segments' features)
+    and its cuts (its first frame), for `sfx auto`."""
     import json
 
     import numpy as np
-    import soundfile
-
-    from mvlang.audio.sfx import auto
 
     p = task.params
     motion, brightness = [], []
@@ -244,9 +263,20 @@ def sfxauto(task: Task, inputs, out: Path) -> None:
     cuts = np.zeros(len(motion), np.float32)
     if len(cuts):
         cuts[0] = 1.0
-    features = {"motion": np.asarray(motion, np.float32),
-                "brightness": np.asarray(brightness, np.float32), "cuts": cuts}
-    samples = auto(features, float(Fraction(p["fps"])), p["words"], task.seed, p["rate"])
+    return {"motion": np.asarray(motion, np.float32),
+            "brightness": np.asarray(brightness, np.float32), "cuts": cuts}
+
+
+def sfxauto(task: Task, inputs, out: Path) -> None:
+    """`sfx auto`: the scene's sound from its rendered frames (their motion and
+    brightness, its first frame a cut), its texture from the scene's words."""
+    import soundfile
+
+    from mvlang.audio.sfx import auto
+
+    p = task.params
+    samples = auto(scene_features(task, inputs), float(Fraction(p["fps"])), p["words"],
+                   task.seed, p["rate"])
     soundfile.write(out / OUTPUT["sfxauto"], samples, p["rate"], subtype="FLOAT", format="WAV")
 
 

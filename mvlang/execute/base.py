@@ -76,3 +76,39 @@ def run_one(task: Task, store_root: str, runner: Runner) -> tuple[str, float, st
         message = str(error) if isinstance(error, TaskError) else \
             f"{type(error).__name__}: {error}"
         return "failed", time.perf_counter() - started, message, traceback.format_exc()
+
+
+def run_many(tasks: Sequence[Task], store_root: str, runner: Runner) -> list[tuple]:
+    """Run tasks of one batch group together (the runner's `batch`, when it has
+    one, gets them all in one call; a model draws them in one pass) and commit
+    each: one ("done"|"failed", seconds, message, traceback) per task. A failure
+    of the batch fails each of its tasks."""
+    batch = getattr(runner, "batch", None)
+    if len(tasks) == 1 or batch is None:
+        return [run_one(task, store_root, runner) for task in tasks]
+    store = Store(Path(store_root))
+    started = time.perf_counter()
+    outs = [store.tmp() for _ in tasks]
+    try:
+        inputs = []
+        for task in tasks:
+            found = []
+            for role, key in task.inputs:
+                entry = store.get(key, verify=False)
+                if entry is None:
+                    raise TaskError(f"input `{role}` ({key[:12]}) is missing from the cache")
+                found.append((role, entry.path))
+            inputs.append(found)
+        batch(list(tasks), inputs, outs)
+        seconds = (time.perf_counter() - started) / len(tasks)
+        for task, out in zip(tasks, outs):
+            store.commit(task.key, out, {"kind": task.kind, "label": task.label,
+                                         "seconds": round(seconds, 3), "batch": len(tasks)})
+        return [("done", seconds, "", "")] * len(tasks)
+    except Exception as error:  # noqa: BLE001 - reported as each task's failure
+        for out in outs:
+            shutil.rmtree(out, ignore_errors=True)
+        message = str(error) if isinstance(error, TaskError) else \
+            f"{type(error).__name__}: {error}"
+        seconds = time.perf_counter() - started
+        return [("failed", seconds, message, traceback.format_exc())] * len(tasks)

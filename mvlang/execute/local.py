@@ -1,5 +1,11 @@
 """The local executor: a ready queue over a process pool on this machine.
 
+Tasks that run a model (`task.local["lane"] == "gpu"`) go to a lane of their
+own: one long-lived worker process, so that each model is loaded once and one
+GPU holds one copy of it; ready tasks of one batch group (`local["batch"]`,
+keyframes of one size) go there together, up to the model's batch size, and are
+drawn in one call. Everything else runs in the pool beside it.
+
 Tasks start as soon as their inputs are done, up to `jobs` at a time. A task
 that fails is reported and the tasks that read it are skipped; every other
 task still runs and is cached. With `jobs == 1` tasks run in this process (no
@@ -19,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from mvlang.cache.store import Store
-from mvlang.execute.base import Event, Outcome, Runner, run_one
+from mvlang.execute.base import Event, Outcome, Runner, run_many, run_one
 from mvlang.plan.graph import Task
 
 
@@ -105,53 +111,105 @@ class LocalExecutor:
                 stack.extend(readers[reader])
 
         root = str(store.root)
+
+        def take_batch() -> list[str]:
+            """The first ready lane task and the ready tasks of its batch group."""
+            first = next(k for k in ready if _lane(todo[k]))
+            group = todo[first].local.get("batch")
+            size = _batch_size(todo[first])
+            keys = [first] + ([k for k in ready if k != first and group
+                               and todo[k].local.get("batch") == group][:size - 1])
+            for k in keys:
+                ready.remove(k)
+            return keys
+
         if self.jobs == 1:
             try:
                 while ready:
-                    key = ready.pop(0)
-                    on_event(Event("start", todo[key]))
-                    finish(key, *run_one(todo[key], root, runner))
+                    if any(_lane(todo[k]) for k in ready):
+                        keys = take_batch()
+                    else:
+                        keys = [ready.pop(0)]
+                    for key in keys:
+                        on_event(Event("start", todo[key]))
+                    results = run_many([todo[k] for k in keys], root, runner)
+                    for key, result in zip(keys, results):
+                        finish(key, *result)
             except KeyboardInterrupt:
                 outcome.interrupted = True
             return outcome
 
-        running: dict[Future, str] = {}
+        running: dict[Future, list[str]] = {}
         retried: set[str] = set()
         workers = min(self.jobs, max(1, len(todo)))
         pool = _pool(workers)
+        lane = None                      # the GPU lane's process, started when needed
         try:
             while ready or running:
-                while ready and len(running) < self.jobs:
-                    key = ready.pop(0)
+                lane_busy = any(_lane(todo[keys[0]]) for keys in running.values())
+                if not lane_busy and any(_lane(todo[k]) for k in ready):
+                    lane = lane or _pool(1)
+                    keys = take_batch()
+                    for key in keys:
+                        on_event(Event("start", todo[key]))
+                    running[lane.submit(run_many, [todo[k] for k in keys], root,
+                                        runner)] = keys
+                cpu_running = sum(1 for keys in running.values() if not _lane(todo[keys[0]]))
+                while cpu_running < self.jobs and any(not _lane(todo[k]) for k in ready):
+                    key = next(k for k in ready if not _lane(todo[k]))
+                    ready.remove(key)
                     on_event(Event("start", todo[key]))
-                    running[pool.submit(run_one, todo[key], root, runner)] = key
+                    running[pool.submit(run_one, todo[key], root, runner)] = [key]
+                    cpu_running += 1
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                broken = False
+                broken = set()
                 for future in finished:
-                    key = running.pop(future)
+                    keys = running.pop(future)
                     try:
                         result = future.result()
+                        results = result if isinstance(result, list) else [result]
                     except BrokenProcessPool:
                         # a worker died (killed, out of memory): every task running in
-                        # the pool is lost with it. Each gets one more try in a new pool.
-                        broken = True
-                        if key in retried:
-                            result = ("failed", 0.0,
-                                      "the worker process running it died twice", "")
-                        else:
-                            retried.add(key)
-                            ready.insert(0, key)
-                            continue
-                    finish(key, *result)
-                if broken:
-                    for future, key in list(running.items()):
-                        running.pop(future)
-                        ready.insert(0, key)
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = _pool(workers)
+                        # its pool is lost with it. Each gets one more try in a new pool.
+                        broken.add("lane" if _lane(todo[keys[0]]) else "pool")
+                        results = []
+                        for key in keys:
+                            if key in retried:
+                                finish(key, "failed", 0.0,
+                                       "the worker process running it died twice", "")
+                            else:
+                                retried.add(key)
+                                ready.insert(0, key)
+                        continue
+                    for key, one in zip(keys, results):
+                        finish(key, *one)
+                for which in broken:
+                    for future, keys in list(running.items()):
+                        if _lane(todo[keys[0]]) == (which == "lane"):
+                            running.pop(future)
+                            ready[0:0] = keys
+                    if which == "lane":
+                        lane.shutdown(wait=False, cancel_futures=True)
+                        lane = _pool(1)
+                    else:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = _pool(workers)
         except KeyboardInterrupt:
             outcome.interrupted = True
             _stop(pool)
+            if lane is not None:
+                _stop(lane)
         else:
             pool.shutdown(wait=True)
+            if lane is not None:
+                lane.shutdown(wait=True)
         return outcome
+
+
+def _lane(task: Task) -> bool:
+    return task.local.get("lane") == "gpu"
+
+
+def _batch_size(task: Task) -> int:
+    options = (task.local.get("model") or {}).get("options") or {}
+    return max(1, int(options.get("batch", 4)))

@@ -42,6 +42,13 @@ class Options:
     draft: bool = False
     captions: bool = False
     backend: str = "preview"
+    models: object = None          # plan.generative.Models, for the diffusers backend
+
+    def model(self, role: str):
+        """The configured model of `role` when this build generates with it."""
+        if self.backend != "diffusers" or self.models is None:
+            return None
+        return self.models.get(role)
 
 
 @dataclass(frozen=True)
@@ -94,10 +101,18 @@ def keyframe_size(codec: Codec, moves) -> tuple[int, int]:
     return size(codec.width, codec.height, moves)
 
 
-def backend_versions() -> dict[str, str]:
-    from mvlang.versions import COMPOSER, PREVIEW, SFX
+def backend_versions(options: Options | None = None) -> dict[str, str]:
+    from mvlang import versions as V
 
-    return {"preview": PREVIEW, "composer": COMPOSER, "renderer": RENDERER, "sfx": SFX}
+    out = {"preview": V.PREVIEW, "composer": V.COMPOSER, "renderer": RENDERER, "sfx": V.SFX}
+    if options is not None and options.backend == "diffusers":
+        roles = {"image": ("diffusers", V.DIFFUSERS), "music": ("musicgen", V.MUSICGEN),
+                 "sfx": ("text-to-audio", V.SOUND), "dream": ("deepdream", V.DREAM),
+                 "video": ("image-to-video", V.VIDEO)}
+        for role, (name, version) in roles.items():
+            if options.model(role) is not None:
+                out[name] = version
+    return out
 
 
 RENDERER = "5"   # bump when the renderer's frames change (camera, transitions, captions)
@@ -118,7 +133,7 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
     `analysis` (onsets and band envelopes) drives `react`."""
     folder = Path(script).parent
     codec = codec_for(program.video, options.draft)
-    versions = backend_versions()
+    versions = backend_versions(options)
     graph = Graph()
     origin_of = {s.name: Origin(s.name, program.file, s.span) for s in program.scenes}
     renderer = ("renderer", versions["renderer"])
@@ -129,10 +144,7 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
     if isinstance(audio, M.Music):
         from mvlang.timeline.pipeline import music_spec
 
-        music = graph.add(Task(
-            "music", {"spec": music_spec(program)}, backend=("composer", versions["composer"]),
-            label="music", origin=Origin(None, program.file, audio.span),
-            cost=float(timeline.duration) * 0.05))
+        music = graph.add(music_task(program, options, timeline.duration))
         source = {"music": music.key}
         audio_inputs = (("music", music.key),)
         local = {}
@@ -181,13 +193,18 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
                    if name in characters]
         negative = ", ".join(t for t in (program.negative, scene.negative) if t)
         keys = []
+        params = {"prompt": scene.prompt, "negative": negative, "width": width,
+                  "height": height, "figures": figures}
+        backend, drawer, cost = (options.backend, versions["preview"]), {}, \
+            0.25 * width * height / 921600
+        if options.model("image") is not None:
+            params, backend, drawer, cost = _generative_keyframe(
+                program, scene, characters, params, options, folder, inputs)
         for take in range(1, scene.takes + 1):
             task = graph.add(Task(
-                "keyframe", {"prompt": scene.prompt, "negative": negative, "width": width,
-                             "height": height, "figures": figures},
-                seed=take_seed(seed, take), backend=(options.backend, versions["preview"]),
+                "keyframe", params, seed=take_seed(seed, take), backend=backend,
                 label=f"keyframe {scene.name}" + (f" take {take}" if scene.takes > 1 else ""),
-                origin=origin_of[scene.name], cost=0.25 * width * height / 921600))
+                origin=origin_of[scene.name], cost=cost, local=drawer))
             keys.append(task.key)
         keyframes[scene.name] = keys
 
@@ -259,7 +276,7 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
 
     # -- sounds: effects, sound from the picture, the mix -----------------------
     mix = graph.add(_plan_sounds(graph, program, timeline, codec, views, ranges, mix_params,
-                                 audio_inputs, local, renderer, versions))
+                                 audio_inputs, local, renderer, versions, options))
     concat = graph.add(Task(
         "concat", {"frames": timeline.frame_count}, inputs=tuple(("segment", k) for k in segments),
         label="join segments", cost=0.05 + 0.002 * len(segments)))
@@ -276,6 +293,59 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
         if character.ref:
             inputs.append(folder / character.ref)
     return Plan(graph, codec, seeds, keyframes, inputs)
+
+
+def music_seconds(program: M.Program) -> Fraction:
+    """How long generated music is: its `length`, else 64 bars at its tempo (as
+    the composer does), in whole milliseconds."""
+    from mvlang.audio.compose import default_bpm
+    from mvlang.timeline.pipeline import _music_seconds
+
+    music: M.Music = program.audio
+    seconds = _music_seconds(music)
+    if seconds is None:
+        bpm = music.bpm if music.bpm is not None else default_bpm(music.prompt, music.meter)
+        seconds = 64 * music.meter[0] * 60 / float(bpm)
+    return Fraction(round(seconds * 1000), 1000)
+
+
+def music_task(program: M.Program, options: Options, duration: Fraction | None = None) -> Task:
+    """The task that makes `music`: MusicGen where a music model is configured
+    (the build runs it before the timeline, whose grid is tracked from it), else
+    the procedural composer."""
+    from mvlang.timeline.pipeline import music_spec
+
+    versions = backend_versions(options)
+    audio = program.audio
+    origin = Origin(None, program.file, audio.span)
+    if options.model("music") is None:
+        return Task("music", {"spec": music_spec(program)},
+                    backend=("composer", versions["composer"]), label="music", origin=origin,
+                    cost=float(duration or 100) * 0.05)
+    seconds = music_seconds(program)
+    return Task("music", {"spec": music_spec(program), "seconds": seconds,
+                          **options.models.params("music")},
+                backend=("musicgen", versions["musicgen"]), label="music (MusicGen)",
+                origin=origin, cost=float(seconds) * 2.0, local=options.models.local("music"))
+
+
+def _generative_keyframe(program, scene, characters, params: dict, options: Options,
+                         folder: Path, inputs: list) -> tuple:
+    """A keyframe drawn by the image model: its key holds the model's part, the
+    first character's identity seed and the digest of their `ref` picture."""
+    from mvlang import versions as V
+
+    models = options.models
+    cast = [characters[name] for name, _ in scene.cast if name in characters]
+    identity = character_seed(program, cast[0]) if cast else None
+    ref = next((c.ref for c in cast if c.ref), None)
+    params = {**params, **models.params("image"), "identity": identity,
+              "ref": file_digest(folder / ref) if ref else None}
+    local = models.local("image", batch=f"keyframe {params['width']}x{params['height']}")
+    if ref:
+        local["ref"] = str(folder / ref)
+    steps = models.steps("image")
+    return params, ("diffusers", V.DIFFUSERS), local, 0.5 + steps * 0.02
 
 
 def _figure(program: M.Program, character: M.Character, age: Fraction | None) -> dict:
@@ -403,20 +473,41 @@ def _plan_zooms(graph: Graph, program: M.Program, shots, cuts, codec: Codec, vie
         width, height = _uniform(views.sizes[outer.name], codec)
         inner_key, inner_file = views.stills[inner.name]
         outer_key = views.stills[outer.name][0]
+        params = {"depth": depth, "scale": ZOOM_SCALE, "width": width, "height": height,
+                  "inner_file": inner_file, "prompt": outer.scene.prompt,
+                  "feather": ZOOM_FEATHER, "version": ZOOM_VERSION}
+        backend, local = (options.backend, versions["preview"]), {}
+        cost = 0.3 * depth * width * height / 921600
+        if options.model("image") is not None:
+            params, backend, local, cost = _generative_zoom(program, outer.scene, params,
+                                                            options, depth)
         chain = graph.add(Task(
-            "zoom", {"depth": depth, "scale": ZOOM_SCALE, "width": width, "height": height,
-                     "inner_file": inner_file, "prompt": outer.scene.prompt,
-                     "feather": ZOOM_FEATHER, "version": ZOOM_VERSION},
-            inputs=(("inner", inner_key), ("outer", outer_key)),
-            seed=views.seeds[outer.name], backend=(options.backend, versions["preview"]),
+            "zoom", params, inputs=(("inner", inner_key), ("outer", outer_key)),
+            seed=views.seeds[outer.name], backend=backend,
             label=f"zoom chain {a.name} → {b.name}",
-            origin=Origin(b.name, program.file, cut.transition.span),
-            cost=0.3 * depth * width * height / 921600))
+            origin=Origin(b.name, program.file, cut.transition.span), cost=cost, local=local))
         outer_of[outer.name] = index
         views.stills[outer.name] = (chain.key, f"level_{depth}.png")
         views.sizes[outer.name] = (width, height)
         zooms[index] = {"key": chain.key, "depth": depth, "inward": inward}
     return zooms
+
+
+def _generative_zoom(program, scene, params: dict, options: Options, depth: int) -> tuple:
+    """An outpaint chain drawn by the inpainting model (or, without one, the image
+    model's image-to-image)."""
+    from mvlang import versions as V
+
+    models = options.models
+    inpaint = options.model("inpaint")
+    negative = ", ".join(t for t in (program.negative, scene.negative) if t)
+    params = {**params, "negative": negative, "image": models.params("image"),
+              "inpaint": models.params("inpaint") if inpaint is not None else None}
+    local = models.local("image")
+    if inpaint is not None:
+        local["inpaint"] = models.local("inpaint")["model"]
+    steps = models.steps("inpaint" if inpaint is not None else "image")
+    return params, ("diffusers", V.DIFFUSERS), local, depth * (0.5 + steps * 0.03)
 
 
 def _uniform(size: tuple[int, int], codec: Codec) -> tuple[int, int]:
@@ -467,7 +558,7 @@ def _frames_of(task: Task) -> int:
 
 def _plan_sounds(graph: Graph, program: M.Program, timeline: Timeline, codec: Codec,
                  views: Views, ranges, mix_params: dict, audio_inputs: tuple, local: dict,
-                 renderer, versions: dict) -> Task:
+                 renderer, versions: dict, options: Options) -> Task:
     """A task per sound cue (`sfx "..."`: designed from its words; `sfx auto`: made
     from the rendered frames of its scene), and the mix that lays them over the
     song at their times and gains."""
@@ -483,10 +574,16 @@ def _plan_sounds(graph: Graph, program: M.Program, timeline: Timeline, codec: Co
         seed = derive_seed(program.video.seed, "sfx", *where, occurrences[where])
         if cue.prompt is not None:
             length = None if placed.end is None else placed.end - placed.start
+            params, backend, local_sfx = {"prompt": cue.prompt, "seconds": length,
+                                          "rate": AUDIO_RATE}, ("preview-sfx", versions["sfx"]), {}
+            if options.model("sfx") is not None:
+                params = {**params, **options.models.params("sfx")}
+                backend, local_sfx = ("text-to-audio", versions["text-to-audio"]), \
+                    options.models.local("sfx")
             task = graph.add(Task(
-                "sfx", {"prompt": cue.prompt, "seconds": length, "rate": AUDIO_RATE},
-                seed=seed, backend=("preview-sfx", versions["sfx"]),
-                label=f"sfx \"{_short(cue.prompt)}\"", origin=origin, cost=0.3))
+                "sfx", params, seed=seed, backend=backend,
+                label=f"sfx \"{_short(cue.prompt)}\"", origin=origin, cost=0.3,
+                local=local_sfx))
         else:
             if scene is None:
                 continue
@@ -494,13 +591,21 @@ def _plan_sounds(graph: Graph, program: M.Program, timeline: Timeline, codec: Co
             if placed.end is not None:
                 last = min(last, _frame(placed.end, codec.fps) - 1)
             covering = [(key, lo, hi) for key, lo, hi in ranges if hi >= first and lo <= last]
+            params = {"words": scene.scene.prompt, "first": first, "last": last,
+                      "ranges": [[lo, hi] for _, lo, hi in covering], "fps": codec.fps,
+                      "rate": AUDIO_RATE}
+            backend, local_sfx = ("preview-sfx", versions["sfx"]), {}
+            if options.model("sfx") is not None:
+                params = {**params, **options.models.params("sfx"),
+                          "motion": scene.scene.motion,
+                          "effects": [e.kind for e in scene.scene.effects]}
+                backend, local_sfx = ("text-to-audio", versions["text-to-audio"]), \
+                    options.models.local("sfx")
             task = graph.add(Task(
-                "sfxauto", {"words": scene.scene.prompt, "first": first, "last": last,
-                            "ranges": [[lo, hi] for _, lo, hi in covering], "fps": codec.fps,
-                            "rate": AUDIO_RATE},
+                "sfxauto", params,
                 inputs=tuple(("segment", key) for key, _, _ in covering), seed=seed,
-                backend=("preview-sfx", versions["sfx"]), label=f"sfx auto {scene.name}",
-                origin=origin, cost=0.1 + (last - first) * 0.002))
+                backend=backend, label=f"sfx auto {scene.name}",
+                origin=origin, cost=0.1 + (last - first) * 0.002, local=local_sfx))
         inputs.append(("cue", task.key))
         cues.append([placed.start, cue.gain_db])
     return Task("mix", {**mix_params, "cues": cues}, inputs=tuple(inputs), backend=renderer,

@@ -43,9 +43,11 @@ class Resolved:
 
 def resolve_file(path: Path, config: Config | None = None, name: str | None = None,
                  allow_outside: bool = False, cached_only: bool = False, world=None,
-                 text: str | None = None) -> Resolved:
+                 text: str | None = None, generated_music=None) -> Resolved:
     """Check, analyse, resolve. `cached_only`: the audio's analysis only from the
-    cache (no timeline otherwise); `world`/`text`: editor buffers."""
+    cache (no timeline otherwise); `world`/`text`: editor buffers;
+    `generated_music(program) -> Path | None`: the file of `music` made by a model,
+    whose beats are tracked like a song's (None: the composer's grid)."""
     path = Path(path)
     check = check_file(path, world, name=name, text=text, allow_outside=allow_outside)
     if not check.ok:
@@ -53,7 +55,9 @@ def resolve_file(path: Path, config: Config | None = None, name: str | None = No
     program = check.program
     config = config or load_config(path.parent)
     sink = Sink(check.program.file)
-    analysis = analyse_audio(program, path.parent, config, sink, cached_only)
+    made = generated_music(program) if generated_music is not None and \
+        isinstance(program.audio, M.Music) else None
+    analysis = analyse_audio(program, path.parent, config, sink, cached_only, made)
     timeline = resolve(program, analysis.grid, sink) if analysis is not None else None
     return Resolved(check, analysis, timeline, _merge(check.diagnostics, sink.items))
 
@@ -67,11 +71,17 @@ def _merge(first: list[Diagnostic], second: list[Diagnostic]) -> list[Diagnostic
 
 
 def analyse_audio(program: M.Program, folder: Path, config: Config, sink: Sink,
-                  cached_only: bool = False) -> Analysis | None:
+                  cached_only: bool = False, generated: Path | None = None) -> Analysis | None:
     """The analysis of the program's audio, or None after a diagnostic (or, with
-    `cached_only`, when it is not in the cache)."""
+    `cached_only`, when it is not in the cache). `generated`: the file a model
+    made for `music`, tracked by the configured beat tracker."""
     audio = program.audio
     cache = AnalysisCache(config.cache_dir)
+    if isinstance(audio, M.Music) and generated is not None:
+        from mvlang.audio.analysis import analyse_file
+
+        return analyse_file(generated, meter=audio.meter, tracker=config.tracker,
+                            checkpoint=config.checkpoint, cache=cache)
     if isinstance(audio, M.Music):
         try:
             return music_analysis(program, cache, cached_only)
