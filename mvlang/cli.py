@@ -434,8 +434,9 @@ def lsp() -> None:
 
 def _register() -> None:
     from mvlang.cli_build import COMMANDS
+    from mvlang.cli_dev import dev
 
-    for command in COMMANDS:
+    for command in [*COMMANDS, dev]:
         cli.add_command(command)
 
 

@@ -18,7 +18,7 @@ from mvlang.backends.runtime import ModelError
 from mvlang.config import Model
 from mvlang.dev.tiny_dream import build
 
-LAYERS = ["stem", "stage1", "stage2", "stage3"]
+LAYERS = ["stem", "stage1", "stage2", "stage3", "stage4"]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_layers_and_fast_path(model):
     for index in range(len(LAYERS)):
         assert net.modules[index] is not None     # stops the forward pass at the layer
         assert torch.allclose(net.activations(x, index), hidden[index], atol=1e-5)
-    assert D.Dreamer(model).layer == "stage2"     # the default: the middle stage
+    assert D.Dreamer(model).layer == "stage3"     # the default: the middle stage
     assert D.Dreamer(model, layer="3").layer == "stage3"
 
 

@@ -101,7 +101,7 @@ def native_size(pipe, width: int, height: int, model: Model | None = None) -> tu
     if isinstance(sample, (list, tuple)):
         sample = sample[0]
     side = int((model.option("size") if model is not None else None) or sample * factor)
-    multiple = factor * 8 if side >= factor * 64 else factor * 2
+    multiple = factor * 8 if side >= factor * 64 else max(8, factor * 4)
     aspect = width / height
     w = math.sqrt(side * side * aspect)
     w, h = min(w, max(width, multiple)), min(w / aspect, max(height, multiple))
@@ -292,3 +292,58 @@ def outpaint_chain(inpaint: Model | None, image: Model, inner: np.ndarray, outer
         level = outpaint(level, painted, scale, feather)
         levels.append(level)
     return levels
+
+
+# -- morph: prompt travel ------------------------------------------------------------
+def _slerp(a, b, t: float):
+    """Spherical interpolation of two noise tensors (keeps the noise's scale)."""
+    torch = runtime.torch_module()
+    dot = torch.sum(a * b) / (torch.linalg.vector_norm(a) * torch.linalg.vector_norm(b))
+    omega = torch.arccos(torch.clamp(dot, -1.0, 1.0))
+    if float(omega) < 1e-4:
+        return (1 - t) * a + t * b
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+
+
+def morph(model: Model, a: Request, b: Request, count: int) -> list[np.ndarray]:
+    """`count` pictures travelling from `a`'s keyframe to `b`'s: the prompt
+    embeddings interpolated linearly and the starting noise spherically, so the
+    first picture is `a`'s keyframe and the last `b`'s (drawn `batch` at a time)."""
+    torch = runtime.torch_module()
+    pipe = text2img(model)
+    if getattr(pipe, "unet", None) is None or not hasattr(pipe, "encode_prompt"):
+        raise runtime.ModelError(f"{type(pipe).__name__} has no prompt embeddings to travel "
+                                 "along: `morph` needs a UNet pipeline (Stable Diffusion 1.x, "
+                                 "2.x or SDXL)")
+    device, dtype = runtime.device_of(model), runtime.dtype_of(model)
+    size = native_size(pipe, a.width, a.height, model)
+    guidance = _guidance(model)
+    with torch.inference_mode():
+        ends = [_embeddings(pipe, r, device, guidance > 1) for r in (a, b)]
+        noise = [_latents(pipe, [r], *size, "cpu", torch.float32) for r in (a, b)]
+    out: list[np.ndarray] = []
+    batch = max(1, int(model.option("batch", 4)))
+    ts = [k / max(1, count - 1) for k in range(count)]
+    for start in range(0, count, batch):
+        chunk = ts[start:start + batch]
+        kwargs = {"width": size[0], "height": size[1], "num_inference_steps": _steps(model),
+                  "guidance_scale": guidance, "output_type": "np",
+                  "latents": torch.cat([_slerp(noise[0], noise[1], t) for t in chunk])
+                  .to(device, dtype)}
+        for name in ends[0]:
+            x, y = ends[0][name], ends[1][name]
+            kwargs[name] = torch.cat([(1 - t) * x + t * y for t in chunk])
+        if getattr(pipe.unet, "encoder_hid_proj", None) is not None:
+            kwargs.update(_ip_adapter(pipe, model, None, len(chunk), device))
+        with torch.inference_mode():
+            out += [fit(p, a.width, a.height) for p in _pictures(pipe(**kwargs))]
+    return out
+
+
+def _embeddings(pipe, r: Request, device: str, guided: bool) -> dict:
+    """A request's prompt embeddings as the pipeline's keyword arguments
+    (SD: prompt and negative; SDXL also the pooled ones)."""
+    found = pipe.encode_prompt(r.prompt, device, 1, guided, negative_prompt=r.negative or None)
+    names = ["prompt_embeds", "negative_prompt_embeds", "pooled_prompt_embeds",
+             "negative_pooled_prompt_embeds"]
+    return {name: value for name, value in zip(names, found) if value is not None}

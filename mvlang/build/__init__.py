@@ -160,8 +160,8 @@ def tempo_note(resolved) -> str:
     """Generated music's tempo as asked and as tracked (MusicGen drifts)."""
     asked = requested_tempo(resolved.check.program)
     measured = resolved.analysis.tempo
-    return (f"music: asked for {asked:g} bpm, {resolved.analysis.tracker} tracked "
-            f"{measured:.1f} bpm ({(measured - asked) / asked * 100:+.1f}%); bars and marks "
+    return (f"music: asked for {asked:g} bpm; the beat tracker ({resolved.analysis.tracker}) "
+            f"measured {measured:.1f} bpm ({(measured - asked) / asked * 100:+.1f}%); bars and marks "
             "follow the tracked beats")
 
 
@@ -173,6 +173,16 @@ def _roles_note(models) -> list[str]:
                "video": "`motion` is not generated (the camera moves the keyframe)"}
     return [f"no [models.{role}]: {what}" for role, what in missing.items()
             if models.get(role) is None]
+
+
+def _apart(function, *args):
+    """`function(*args)` in a fresh process (spawned, not forked): the build's own
+    process never starts torch, so the workers it forks later stay safe."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
 
 
 def _music_maker(options: BuildOptions, config: Config, notes: list[str]):
@@ -191,7 +201,7 @@ def _music_maker(options: BuildOptions, config: Config, notes: list[str]):
                 notes.append("the music is not generated yet: the plan shows the composer's "
                              "grid; the build tracks the generated music's own")
                 return None
-            status, seconds, message, _ = run_one(task, str(store.root), run_task)
+            status, seconds, message, _ = _apart(run_one, task, str(store.root), run_task)
             if status != "done":
                 raise BuildError("E3011", f"generating the music failed: {message}",
                                  "check [models.music] with `mvlang models`")

@@ -110,3 +110,36 @@ def sfxauto(task: Task, inputs, out: Path) -> None:
                    p["words"], task.seed, p["rate"], motion=p.get("motion"),
                    effects=tuple(p.get("effects") or ()))
     soundfile.write(out / "sound.wav", samples, p["rate"], subtype="FLOAT", format="WAV")
+
+
+def clip(task: Task, inputs, out: Path) -> None:
+    """`motion "..."`: the shot as a clip generated from its keyframe, encoded
+    nearly losslessly (the shot's camera and effects apply when it is drawn)."""
+    from mvlang.backends.video import generate_clip
+    from mvlang.build.tasks import _one, load_still
+    from mvlang.media.encode import Codec, SegmentWriter
+
+    p = task.params
+    fps = Fraction(p["fps"])
+    frames = generate_clip(model_from(task.local["model"]),
+                           load_still(_one(inputs, "still"), p["still_file"]),
+                           p["prompt"], p["motion"], frames=p["frames"], fps=float(fps),
+                           seed=task.seed, width=p["width"], height=p["height"],
+                           negative=p["negative"])
+    with SegmentWriter(out / "clip.mp4", Codec(p["width"], p["height"], fps, 10,
+                                               "veryfast")) as writer:
+        for frame in frames:
+            writer.write(frame)
+        writer.close()
+
+
+def morph(task: Task, inputs, out: Path) -> None:
+    """Prompt travel between two scenes' keyframes (`-> morph`)."""
+    from mvlang.backends.images import Request
+    from mvlang.backends.images import morph as travel
+
+    p = task.params
+    a, b = (Request(e["prompt"], e["negative"], p["width"], p["height"], e["seed"],
+                    e.get("identity")) for e in (p["a"], p["b"]))
+    for k, picture in enumerate(travel(model_from(task.local["model"]), a, b, p["count"])):
+        _save(picture, out / f"step_{k}.png")

@@ -36,7 +36,8 @@ def progress_of(view: dict, fps: Fraction, k: int) -> float:
 
 class ShotRenderer:
     def __init__(self, view: dict, width: int, height: int, fps: Fraction,
-                 still: Path | None = None, footage: Path | None = None):
+                 still: Path | None = None, footage: Path | None = None,
+                 dream: dict | None = None):
         from mvlang.media.effects import Effects
         from mvlang.media.render import Shot
 
@@ -48,12 +49,12 @@ class ShotRenderer:
         self.seconds = float(view["length"])
         source = view.get("source", {"kind": "still"})
         self.footage = None
-        if source["kind"] == "footage":
+        if source["kind"] in ("footage", "clip"):
             from mvlang.media.sources import FootageReader, SourceError
 
             try:
-                self.footage = FootageReader(footage, float(Fraction(source["from"] or 0)),
-                                             None if source["to"] is None
+                self.footage = FootageReader(footage, float(Fraction(source.get("from") or 0)),
+                                             None if source.get("to") is None
                                              else float(Fraction(source["to"])))
             except SourceError as error:
                 raise TaskError(str(error)) from error
@@ -70,6 +71,20 @@ class ShotRenderer:
             self.shot = Shot(picture, width, height, self.moves, view["seed"],
                              seconds=self.seconds, reactive=reactive)
         effects = [(kind, float(Fraction(amount))) for kind, amount in view.get("effects", [])]
+        self.dreamer, self.after = None, None
+        if dream is not None and view.get("dream"):
+            # DeepDream on the CNN, in its place among the effects; it runs frame
+            # after frame, each starting from the last one warped along the flow
+            from mvlang.backends.dream import Dreamer
+            from mvlang.backends.runtime import model_from
+
+            at = [kind for kind, _ in effects].index("dream")
+            d = view["dream"]
+            self.dreamer = Dreamer(model_from(dream), strength=float(Fraction(d["strength"])),
+                                   octaves=d.get("octaves"), layer=d.get("layer"),
+                                   seed=view["seed"])
+            self.after = Effects(effects[at + 1:], width, height, view["seed"], float(self.fps))
+            effects = effects[:at]
         self.effects = Effects(effects, width, height, view["seed"], float(self.fps))
 
     def _value(self, name: str, k: int, default: float) -> float:
@@ -91,7 +106,10 @@ class ShotRenderer:
         if brightness or hue:
             frame = apply_brightness_hue(frame, brightness, hue)
         index = int(self.view.get("index0", 0)) + k
-        return self.effects.apply(frame, index, blur_extra=self._value("blur", k, 0.0))
+        frame = self.effects.apply(frame, index, blur_extra=self._value("blur", k, 0.0))
+        if self.dreamer is not None:
+            frame = self.after.apply(self.dreamer.frame(np.ascontiguousarray(frame)), index)
+        return frame
 
     def _footage_frame(self, k: int, progress: float, zoom: float, shake: float) -> np.ndarray:
         from mvlang.media.render import Shot

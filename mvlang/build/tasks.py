@@ -14,7 +14,7 @@ from pathlib import Path
 from mvlang.execute.base import TaskError
 from mvlang.plan.graph import Task
 
-OUTPUT = {"keyframe": "image.png", "image": "image.png", "music": "music.wav", "mix": "audio.m4a",
+OUTPUT = {"keyframe": "image.png", "clip": "clip.mp4", "morph": "step_0.png", "image": "image.png", "music": "music.wav", "mix": "audio.m4a",
           "segment": "video.mp4", "transition": "video.mp4", "zoomseg": "video.mp4",
           "zoom": "level_0.png", "concat": "video.mp4", "sfx": "sound.wav",
           "sfxauto": "sound.wav",
@@ -49,7 +49,7 @@ def run_batch(tasks: list[Task], inputs: list, outs: list[Path]) -> None:
 run_task.batch = run_batch      # the executor hands batch groups to this
 
 # backends whose tasks run models (in gen_tasks.py)
-GENERATIVE = ("diffusers", "musicgen", "text-to-audio")
+GENERATIVE = ("diffusers", "musicgen", "text-to-audio", "image-to-video")
 
 
 def _one(inputs, role: str) -> Path:
@@ -113,8 +113,11 @@ def _renderer(task: Task, inputs, role: str, view: dict, codec):
 
     still = next((path for name, path in inputs if name == role), None)
     footage = task.local.get(f"footage_{role}")
+    if view.get("source", {}).get("kind") == "clip":       # a generated clip, in the cache
+        footage = still / "clip.mp4"
     return ShotRenderer(view, codec.width, codec.height, codec.fps, still=still,
-                        footage=Path(footage) if footage else None)
+                        footage=Path(footage) if footage else None,
+                        dream=task.local.get("dream"))
 
 
 def _encode(out: Path, name: str, codec, frames, count: int, captions) -> None:
@@ -159,18 +162,49 @@ def transition(task: Task, inputs, out: Path) -> None:
     a = _renderer(task, inputs, "a", p["a"], codec)
     b = _renderer(task, inputs, "b", p["b"], codec)
     duration = Fraction(p["duration"])
+    travel = _travel(inputs, p.get("steps"), codec)
 
     def frames():
         for k in range(p["frames"]):
             t = Fraction(p["offset"]) + Fraction(k) / codec.fps
             through = min(1.0, max(0.0, float(t / duration))) if duration else 0.5
-            yield transition_frame(a.frame(k), b.frame(k), p["kind"], p["arg"], through)
+            if travel is not None:
+                yield travel(a.frame(k), b.frame(k), through)
+            else:
+                yield transition_frame(a.frame(k), b.frame(k), p["kind"], p["arg"], through)
 
     try:
         _encode(out, OUTPUT["transition"], codec, frames(), p["frames"], p["captions"])
     finally:
         a.close()
         b.close()
+
+
+def _travel(inputs, steps: int | None, codec):
+    """A generated morph: the pictures drawn between the two keyframes, shown in
+    turn (neighbours dissolving), joined to each side's own frames (with their
+    camera) over the first and last quarter so neither end jumps."""
+    if not steps:
+        return None
+    import numpy as np
+
+    from mvlang.media.sources import cover
+
+    folder = _one(inputs, "steps")
+    pictures = [cover(load_still(folder, f"step_{k}.png"), codec.width, codec.height)
+                .astype(np.float32) for k in range(steps)]
+
+    def frame(a, b, through: float):
+        x = through * (steps - 1)
+        k = min(int(x), steps - 2)
+        w = x - k
+        picture = pictures[k] * (1 - w) + pictures[k + 1] * w
+        own = max(0.0, 1 - 4 * through) if through < 0.5 else max(0.0, 4 * through - 3)
+        side = a if through < 0.5 else b
+        out = picture * (1 - own) + side.astype(np.float32) * own
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+    return frame
 
 
 def zoom(task: Task, inputs, out: Path) -> None:

@@ -31,8 +31,8 @@ def build(folder: Path, seed: int = 0) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    config = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[12, 16, 24],
-                          depths=[1, 1, 1], layer_type="basic", hidden_act="relu",
+    config = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[12, 16, 24, 32],
+                          depths=[1, 1, 1, 1], layer_type="basic", hidden_act="relu",
                           downsample_in_first_stage=False, num_labels=4)
     state = torch.random.get_rng_state()
     try:

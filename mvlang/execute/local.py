@@ -29,11 +29,13 @@ from mvlang.execute.base import Event, Outcome, Runner, run_many, run_one
 from mvlang.plan.graph import Task
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _pool(workers: int, spawn: bool = False) -> ProcessPoolExecutor:
     """Workers forked from this process where the system allows (they start at
-    once and need no importable `__main__`), spawned elsewhere."""
+    once and need no importable `__main__`), spawned elsewhere. The GPU lane is
+    always spawned: a fork of a process that has started torch's threads (or
+    CUDA) can hang, and the lane's process lives for the whole build anyway."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and \
-        sys.platform.startswith("linux") else "spawn"
+        sys.platform.startswith("linux") and not spawn else "spawn"
     return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts,
                                mp_context=multiprocessing.get_context(method))
 
@@ -148,7 +150,7 @@ class LocalExecutor:
             while ready or running:
                 lane_busy = any(_lane(todo[keys[0]]) for keys in running.values())
                 if not lane_busy and any(_lane(todo[k]) for k in ready):
-                    lane = lane or _pool(1)
+                    lane = lane or _pool(1, spawn=True)
                     keys = take_batch()
                     for key in keys:
                         on_event(Event("start", todo[key]))
@@ -190,7 +192,7 @@ class LocalExecutor:
                             ready[0:0] = keys
                     if which == "lane":
                         lane.shutdown(wait=False, cancel_futures=True)
-                        lane = _pool(1)
+                        lane = _pool(1, spawn=True)
                     else:
                         pool.shutdown(wait=False, cancel_futures=True)
                         pool = _pool(workers)

@@ -75,13 +75,16 @@ def gpu_seconds(task) -> float:
     """An estimate of the GPU time of one task (0 for work that needs no GPU)."""
     p = task.params
     kind = task.kind
-    if "model" not in p and kind not in ("segment", "transition"):
+    if "model" not in p and kind not in ("segment", "transition", "zoom"):
         return 0.0
     if kind == "keyframe":
         area = p["width"] * p["height"] / (512 * 512)
         return GPU_SECONDS["image_step"] * int(p.get("steps", 30)) * min(area, 1.5)
     if kind == "zoom":
-        return GPU_SECONDS["image_step"] * int(p.get("steps", 30)) * p["depth"]
+        if "image" not in p:
+            return 0.0
+        steps = (p.get("inpaint") or p["image"]).get("steps", 30)
+        return GPU_SECONDS["image_step"] * int(steps) * p["depth"]
     if kind == "morph":
         return GPU_SECONDS["image_step"] * int(p.get("steps", 30)) * p["count"]
     if kind == "music":
@@ -94,9 +97,8 @@ def gpu_seconds(task) -> float:
     if kind == "clip":
         return GPU_SECONDS["video_frame_step"] * p["frames"] * int(p.get("steps", 30)) / 30
     if kind in ("segment", "transition"):
-        dream = p.get("dream")
-        if not dream:
-            return 0.0
-        return GPU_SECONDS["dream_frame"] * (p["shot"]["frames"] if kind == "segment"
-                                             else p["frames"])
+        views = [p["shot"]] if kind == "segment" else [p["a"], p["b"]]
+        dreamed = sum(1 for view in views if view.get("dream"))
+        frames = p["shot"]["frames"] if kind == "segment" else p["frames"]
+        return GPU_SECONDS["dream_frame"] * frames * dreamed
     return 0.0

@@ -164,6 +164,8 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
     seeds: dict[str, int] = {}
     keyframes: dict[str, list[str]] = {}
     views = Views(codec, seeds, timeline, analysis)
+    if options.model("dream") is not None:
+        views.dream = (options.models.params("dream"), options.models.local("dream"))
     for scene in program.scenes:
         unrendered.scene(scene)
         seed = seeds[scene.name] = scene_seed(program, scene)
@@ -216,6 +218,8 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
             views.stills[shot.name] = (keys[min(shot.scene.pick, len(keys)) - 1], "image.png")
     zooms = _plan_zooms(graph, program, shots, cuts, codec, views, unrendered, options,
                         versions, sink)
+    if options.model("video") is not None:
+        _plan_clips(graph, program, shots, keyframes, codec, views, options, origin_of)
 
     # -- segments: shot bodies and transitions, in frame order --------------
     segments: list[str] = []
@@ -251,9 +255,12 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
             if kind == "dip" and arg is None:
                 arg = "black"
             f0, f1 = after.first_frame, after.last_frame
+            travel = _plan_morph(graph, a, b, keyframes, views, codec, options, program,
+                                 f1 - f0 + 1) if kind == "morph" else None
             segments.append(graph.add(Task(
                 "transition", {
                     "codec": codec.params(), "kind": kind, "arg": arg,
+                    **({"steps": travel.params["count"]} if travel else {}),
                     "frames": f1 - f0 + 1,
                     "offset": Fraction(f0) / codec.fps - after.start,
                     "duration": after.end - after.start,
@@ -261,7 +268,8 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
                     "b": views.view(b, f0, f1),
                     "captions": _captions(timeline, None, f0, f1, codec, after)
                     if options.captions else None},
-                inputs=views.input(a, "a") + views.input(b, "b"),
+                inputs=views.input(a, "a") + views.input(b, "b")
+                + ((("steps", travel.key),) if travel else ()),
                 backend=renderer, label=f"{kind} {a.name} → {b.name}",
                 origin=Origin(b.name, program.file, transition.span or b.scene.span),
                 cost=_encode_cost(codec, f1 - f0 + 1, True) * 1.3,
@@ -365,6 +373,8 @@ class Views:
         self.stills: dict[str, tuple[str, str]] = {}      # scene -> (task key, file name)
         self.sizes: dict[str, tuple[int, int]] = {}       # scene -> still size
         self._react: dict[str, dict] = {}
+        self.dream: tuple[dict, dict] | None = None       # (key params, local) of the CNN
+        self.clips: set[str] = set()                      # scenes shown as generated clips
 
     def view(self, shot: Shot, first: int, last: int) -> dict:
         view = {"moves": [_move(m) for m in shot.scene.camera], "seed": self.seeds[shot.name],
@@ -375,6 +385,10 @@ class Views:
                 "source": self.source(shot)}
         if shot.scene.effects:
             view["effects"] = [[e.kind, e.amount] for e in shot.scene.effects]
+            dream = next((e for e in shot.scene.effects if e.kind == "dream"), None)
+            if dream is not None and self.dream is not None:
+                view["dream"] = {**self.dream[0], "strength": dream.amount,
+                                 "octaves": dream.octaves, "layer": dream.layer}
         if shot.scene.reactions:
             values = self.react(shot)
             view["react"] = {param: array[first:last + 1] for param, array in values.items()}
@@ -382,6 +396,9 @@ class Views:
 
     def source(self, shot: Shot) -> dict:
         source = dict(self.sources[shot.name])
+        if shot.name in self.clips:
+            return {"kind": "clip", "file": "clip.mp4", "size": [self.codec.width,
+                                                                 self.codec.height]}
         if shot.name in self.stills:
             source["file"] = self.stills[shot.name][1]
             source["size"] = list(self.sizes[shot.name])
@@ -398,7 +415,10 @@ class Views:
 
     def local(self, shot: Shot, role: str) -> dict:
         path = self.footage.get(shot.name)
-        return {f"footage_{role}": path} if path else {}
+        out = {f"footage_{role}": path} if path else {}
+        if self.dream is not None and any(e.kind == "dream" for e in shot.scene.effects):
+            out.update({"dream": self.dream[1]["model"], "lane": "gpu"})
+        return out
 
     def react(self, shot: Shot) -> dict[str, list[int]]:
         """The scene's reactions at every frame of the video, as integers of 1/10000
@@ -491,6 +511,59 @@ def _plan_zooms(graph: Graph, program: M.Program, shots, cuts, codec: Codec, vie
         views.sizes[outer.name] = (width, height)
         zooms[index] = {"key": chain.key, "depth": depth, "inward": inward}
     return zooms
+
+
+def _plan_morph(graph: Graph, a: Shot, b: Shot, keyframes, views: Views, codec: Codec,
+                options: Options, program: M.Program, frames: int) -> Task | None:
+    """`-> morph` with an image model: prompt travel, pictures drawn between the
+    two scenes' keyframes (their prompt embeddings and noise interpolated); the
+    transition shows them in turn. None where a side is not a drawn keyframe."""
+    from mvlang import versions as V
+
+    if options.model("image") is None:
+        return None
+    ends = []
+    for shot in (a, b):
+        key = views.stills.get(shot.name, ("",))[0]
+        if key not in keyframes.get(shot.name, []) or graph[key].kind != "keyframe":
+            return None
+        task = graph[key]
+        ends.append({"prompt": task.params["prompt"], "negative": task.params["negative"],
+                     "seed": task.seed, "identity": task.params.get("identity")})
+    count = max(2, min(12, frames // 2))
+    return graph.add(Task(
+        "morph", {"a": ends[0], "b": ends[1], "count": count, "width": codec.width,
+                  "height": codec.height, **options.models.params("image")},
+        backend=("diffusers", V.DIFFUSERS), label=f"morph pictures {a.name} → {b.name}",
+        origin=Origin(b.name, program.file, b.scene.span), cost=count * 0.6,
+        local=options.models.local("image")))
+
+
+def _plan_clips(graph: Graph, program: M.Program, shots, keyframes, codec: Codec, views: Views,
+                options: Options, origin_of: dict) -> None:
+    """`motion "..."` with a video model: the shot is a clip generated from the
+    picture it shows (its keyframe, or the end of the zoom that leads into it)."""
+    from mvlang import versions as V
+
+    models = options.models
+    for shot in shots:
+        scene = shot.scene
+        if not scene.motion or shot.name not in views.stills:
+            continue
+        still_key, still_file = views.stills[shot.name]
+        negative = ", ".join(t for t in (program.negative, scene.negative) if t)
+        frames = shot.last_frame - shot.first_frame + 1
+        clip = graph.add(Task(
+            "clip", {"prompt": scene.prompt, "motion": scene.motion, "negative": negative,
+                     "still_file": still_file,
+                     "frames": frames, "fps": codec.fps, "width": codec.width,
+                     "height": codec.height, **models.params("video")},
+            inputs=(("still", still_key),), seed=views.seeds[shot.name],
+            backend=("image-to-video", V.VIDEO), label=f"clip {shot.name}",
+            origin=origin_of[shot.name], cost=2.0 + frames * 0.05,
+            local=models.local("video")))
+        views.stills[shot.name] = (clip.key, "clip.mp4")
+        views.clips.add(shot.name)
 
 
 def _generative_zoom(program, scene, params: dict, options: Options, depth: int) -> tuple:
