@@ -7,3 +7,14 @@ import os
 os.environ.setdefault("MVLANG_TORCH_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    """Every tiny random-weight model folder (`mvlang dev tiny-models`), built once."""
+    from mvlang.dev.tiny import build
+
+    return build(tmp_path_factory.mktemp("tiny-models"))

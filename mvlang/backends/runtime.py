@@ -37,6 +37,7 @@ def torch_module():
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import torch
 
     threads = os.environ.get("MVLANG_TORCH_THREADS")
@@ -77,8 +78,9 @@ def load(model: Model, loader: Callable, *extra) -> object:
     device = device_of(model)
     dtype = dtype_of(model, device)
     key = (model.role, str(model.path), device, str(dtype), loader.__module__,
-           loader.__qualname__, *extra)
+           loader.__qualname__, model.option("ip_adapter"), *extra)
     if key not in _LOADED:
+        _quiet()
         if not model.path.is_dir():
             raise ModelError(f"[models.{model.role}] path: the folder {model.path} does not "
                              "exist")
@@ -88,6 +90,20 @@ def load(model: Model, loader: Callable, *extra) -> object:
             raise ModelError(f"cannot load the `{model.role}` model from {model.path}: "
                              f"{type(error).__name__}: {error}") from error
     return _LOADED[key]
+
+
+def _quiet() -> None:
+    """No loading bars or advice from diffusers and transformers in a build's log."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning, module="diffusers")
+    for name in ("diffusers", "transformers"):
+        try:
+            module = __import__(f"{name}.utils.logging", fromlist=["logging"])
+        except ImportError:
+            continue
+        module.set_verbosity_error()
+        module.disable_progress_bar()
 
 
 def unload_all() -> None:

@@ -109,7 +109,8 @@ def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
     resolved = resolve_file(script, config, allow_outside=options.allow_outside,
                             generated_music=generated)
     if generated is not None and resolved.analysis is not None and \
-            str(getattr(resolved.analysis, "tracker", "")).find("composer") < 0:
+            hasattr(resolved.check.program.audio, "prompt") and \
+            "composer" not in str(resolved.analysis.tracker):
         notes.append(tempo_note(resolved))
     diagnostics = list(resolved.diagnostics)
     if not resolved.ok or resolved.timeline is None:

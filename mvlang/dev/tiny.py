@@ -19,9 +19,11 @@ def build(folder: Path, roles=ROLES) -> dict[str, Path]:
     role comes with an IP-Adapter (`ip-adapter/`)."""
     import torch
 
+    from mvlang.backends.runtime import _quiet
     from mvlang.dev import tiny_dream, tiny_images, tiny_music, tiny_sfx, tiny_video
 
     torch.set_num_threads(1)
+    _quiet()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     made: dict[str, Path] = {}

@@ -142,7 +142,6 @@ def plan(program: M.Program, timeline: Timeline, script: Path, options: Options,
     # -- audio ---------------------------------------------------------------
     audio = program.audio
     if isinstance(audio, M.Music):
-        from mvlang.timeline.pipeline import music_spec
 
         music = graph.add(music_task(program, options, timeline.duration))
         source = {"music": music.key}
