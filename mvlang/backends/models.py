@@ -20,6 +20,7 @@ KIND = {"image": "diffusers", "inpaint": "diffusers", "video": "diffusers", "sfx
 NON_COMMERCIAL = {
     "musicgen": "MusicGen's weights are CC-BY-NC 4.0: not for commercial use",
     "audiogen": "AudioGen's weights are CC-BY-NC 4.0: not for commercial use",
+    "audioldm": "AudioLDM's checkpoints are CC-BY-NC-SA 4.0: not for commercial use",
 }
 
 
@@ -48,6 +49,9 @@ def inspect(model: Model) -> Inspection:
         if index.is_file():
             data = json.loads(index.read_text(encoding="utf-8"))
             found.kind, found.name = "diffusers", str(data.get("_class_name", "?"))
+            for key, note in NON_COMMERCIAL.items():
+                if key in found.name.lower():
+                    found.notes.append(note)
             for component, value in data.items():
                 if component.startswith("_") or not isinstance(value, list) or value[0] is None:
                     continue

@@ -130,10 +130,26 @@ def generative_models(config: Config):
     """The configured models of a diffusers build, each folder checked from its
     configs (E3012); the `image` role is required, the others optional (their
     work falls back to the preview's composer, designer and stand-ins)."""
+    import importlib.util
+
     from mvlang.backends.models import inspect
     from mvlang.plan.generative import Models
 
     where = config.file or "mvlang.toml"
+    def absent(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is None
+        except ValueError:            # imported as None: blocked
+            return True
+
+    missing = [name for name in ("torch", "diffusers", "transformers") if absent(name)]
+    if missing:
+        raise BuildError("E3013", "the diffusers backend needs the generation stack, and "
+                         f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+                         "installed", 'pip install "mvlang[gen]" (on a CPU-only machine, '
+                         'install torch first: pip install torch --index-url '
+                         'https://download.pytorch.org/whl/cpu), or build with '
+                         '`--backend preview`')
     by_role = {model.role: model for model in config.models}
     if "image" not in by_role:
         raise BuildError("E3012", f"the diffusers backend needs [models.image] in {where}: "

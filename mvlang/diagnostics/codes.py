@@ -318,7 +318,8 @@ for a bug report.
     "E3012": _page("a model folder is missing or wrong", """
 `mvlang.toml` names a local folder for a model role (`[models.image] path =
 "models/sd15"`), and that folder does not exist, holds no config mvlang can
-read, or holds the wrong kind of model (a diffusers pipeline folder has
+read, or holds the wrong kind of model; or a build with `--backend diffusers`
+has no `[models.image]` at all (the one role it needs) (a diffusers pipeline folder has
 `model_index.json`, a transformers model `config.json`). mvlang never
 downloads a model: put the weights there (for instance with
 `huggingface-cli download ... --local-dir models/sd15` on a machine with a
@@ -326,9 +327,10 @@ network), or fix the path. `mvlang models` checks every folder at once.
 """),
     "E3013": _page("backend not available", """
 The build was asked (by `--backend` or `[build] backend` in `mvlang.toml`)
-for a backend this version of mvlang does not have yet. The embedded
-`preview` backend renders every script without a GPU or weights; the
-generative `diffusers` backend is being built.
+for a backend whose libraries are not installed here: the `diffusers`
+backend needs torch, diffusers and transformers (`pip install
+"mvlang[gen]"`). The embedded `preview` backend renders every script
+without a GPU or weights.
 """),
     "W0001": _page("scene stretched by the next anchor", """
 The scene after this one is anchored later than this scene's written
