@@ -1627,6 +1627,31 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
     drone). The level is absolute, not normalised: about -16.5 dBFS RMS at full motion, the
     peaks rounded off under -1 dBFS.
     """
+    motion, brightness, cuts, n = scene_features(features, fps, rate)
+    if n == 0:
+        return np.zeros((0, 2), dtype=np.float32)
+    tokens = _tokens(words or "")
+    word_set = frozenset(tokens)
+    text = " ".join(tokens)
+    base = _Ctx(rate=rate, rng=np.random.default_rng(0), words=word_set, text=text, auto=True)
+    bed = np.zeros((n, 2))
+    for k, (name, variant) in enumerate(_beds(tokens)):
+        c = replace(base, rng=_seed_words("auto", text, int(seed), k, name), seed=int(seed))
+        layer = _long(c, n, lambda piece, m, name=name, variant=variant: _bed(
+            piece, m, name, variant), "auto", text, int(seed), k, name)
+        bed += layer / _rms(layer)
+        del layer
+    bed /= _rms(bed)
+    crickets = None
+    if word_set & _NIGHT:
+        c = replace(base, rng=_seed_words("auto", text, int(seed), "crickets"))
+        crickets = _long(c, n, _crickets, "auto", text, int(seed), "crickets")
+        crickets /= _rms(crickets)
+    return shape_auto(bed, motion, brightness, cuts, fps, words, seed, rate, crickets)
+
+
+def scene_features(features: dict, fps: float, rate: int):
+    """`sfx auto`'s per-frame features checked: (motion, brightness, cuts, samples)."""
     motion = np.asarray(features.get("motion", ()), dtype=float).ravel()
     frames = motion.size
     brightness = np.asarray(features.get("brightness", np.full(frames, 128.0)), dtype=float).ravel()
@@ -1635,14 +1660,21 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
         raise ValueError("sfx auto: features must have one value per frame each")
     if fps <= 0:
         raise ValueError("sfx auto: fps must be positive")
-    n = round(frames / fps * rate)
-    if n == 0:
-        return np.zeros((0, 2), dtype=np.float32)
-    tokens = _tokens(words or "")
-    word_set = frozenset(tokens)
-    text = " ".join(tokens)
-    base = _Ctx(rate=rate, rng=np.random.default_rng(0), words=word_set, text=text, auto=True)
+    return motion, brightness, cuts, round(frames / fps * rate)
 
+
+def shape_auto(bed: np.ndarray, motion, brightness, cuts, fps: float, words: str, seed: int,
+               rate: int, crickets: np.ndarray | None = None) -> np.ndarray:
+    """A unit-RMS bed (n x 2) made to follow the picture, as `auto` describes: loudness
+    from motion, the low-pass from brightness, an accent at each cut, the peaks rounded
+    off. `crickets` (unit RMS), for a night scene, is laid in quieter under it. The
+    generative `sfx auto` shapes its model's texture with this too."""
+    frames, n = motion.size, bed.shape[0]
+    tokens = _tokens(words or "")
+    text = " ".join(tokens)
+    base = _Ctx(rate=rate, rng=np.random.default_rng(0), words=frozenset(tokens), text=text,
+                auto=True)
+    night = crickets is not None
     # a cut is a new picture, not motion: its frame takes its neighbour's motion
     is_cut = cuts > 0.5
     clean = motion.copy()
@@ -1653,20 +1685,6 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
     # than a mean change of 8 levels a frame: a still picture stays quiet
     reference = max(8.0, float(np.percentile(clean, 95))) if frames else 8.0
     level = np.clip(clean / reference, 0.0, 1.0)
-
-    bed = np.zeros((n, 2))
-    for k, (name, variant) in enumerate(_beds(tokens)):
-        c = replace(base, rng=_seed_words("auto", text, int(seed), k, name), seed=int(seed))
-        layer = _long(c, n, lambda piece, m, name=name, variant=variant: _bed(
-            piece, m, name, variant), "auto", text, int(seed), k, name)
-        bed += layer / _rms(layer)
-        del layer
-    bed /= _rms(bed)
-    night = bool(word_set & _NIGHT)
-    if night:
-        c = replace(base, rng=_seed_words("auto", text, int(seed), "crickets"))
-        crickets = _long(c, n, _crickets, "auto", text, int(seed), "crickets")
-        crickets /= _rms(crickets)
 
     frame_times = (np.arange(frames) + 0.5) / fps
     bright = _smooth_frames(np.clip(brightness, 0, 255), fps, 0.08)
@@ -1701,6 +1719,8 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
     c = replace(base, rng=_seed_words("auto", text, int(seed), "cuts"))
     for i in np.flatnonzero(is_cut):
         at = round(i / fps * rate)
+        if at >= n:
+            continue
         before = brightness[i - 1] if i > 0 else brightness[i]
         whoosh = brightness[i] > before + 8
         lo, x = _cut_sound(c, n, at, whoosh, float(cutoff_at(np.array([min(at, n - 1)]))[0]))

@@ -359,75 +359,9 @@ def auto(model: Model, features: dict, fps: float, words: str, seed: int, rate: 
     crickets, birds in a forest) is left to the model: the words reach it in the prompt.
     `motion` is the scene's `motion "..."` text and `effects` its effect names; both only
     change the prompt (see `auto_prompt`)."""
-    motion_values = np.asarray(features.get("motion", ()), dtype=float).ravel()
-    frames = motion_values.size
-    brightness = np.asarray(features.get("brightness", np.full(frames, 128.0)),
-                            dtype=float).ravel()
-    cuts = np.asarray(features.get("cuts", np.zeros(frames)), dtype=float).ravel()
-    if brightness.size != frames or cuts.size != frames:
-        raise ValueError("sfx auto: features must have one value per frame each")
-    if fps <= 0:
-        raise ValueError("sfx auto: fps must be positive")
-    n = round(frames / fps * rate)
+    preview = _preview()
+    motion_values, brightness, cuts, n = preview.scene_features(features, fps, rate)
     if n == 0:
         return np.zeros((0, 2), dtype=np.float32)
     bed = _texture(model, auto_prompt(words, motion, effects), n, seed, rate)
-    return _shape(bed, motion_values, brightness, cuts, fps, words, seed, rate)
-
-
-def _shape(bed, motion, brightness, cuts, fps, words, seed, rate) -> np.ndarray:
-    """The preview `auto`'s loudness, colour and cut accents, over a unit-RMS bed."""
-    from mvlang.audio.synth import lowpass_gain, sweep
-
-    preview = _preview()
-    frames, n = motion.size, bed.shape[0]
-    tokens = preview._tokens(words or "")
-    text = " ".join(tokens)
-    base = preview._Ctx(rate=rate, rng=np.random.default_rng(0), words=frozenset(tokens),
-                        text=text, auto=True)
-    is_cut = cuts > 0.5
-    clean = motion.copy()
-    for i in np.flatnonzero(is_cut):
-        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < frames and not is_cut[j]]
-        clean[i] = np.mean(motion[neighbours]) if neighbours else 0.0
-    reference = max(8.0, float(np.percentile(clean, 95)))
-    level = np.clip(clean / reference, 0.0, 1.0)
-    frame_times = (np.arange(frames) + 0.5) / fps
-    bright = preview._smooth_frames(np.clip(brightness, 0, 255), fps, 0.08)
-    loud = preview._smooth_frames(level, fps, 0.08)
-
-    def cutoff_at(samples: np.ndarray) -> np.ndarray:    # 350 Hz (black) .. 14 kHz (white)
-        return 350.0 * 40.0 ** (np.interp(samples / rate, frame_times, bright) / 255.0)
-
-    pink = None
-    out = np.zeros((n, 2), dtype=np.float32)
-    chunk, pad = 10 * rate, 4096
-    for lo in range(0, n, chunk):
-        hi = min(n, lo + chunk)
-        first, last = max(0, lo - pad), min(n, hi + pad)
-        part = bed[first:last].copy()
-
-        def gains(centres, freqs, first=first):
-            nonlocal pink
-            if pink is None:
-                pink = 1.0 / np.maximum(freqs, 40.0)
-            g = lowpass_gain(freqs[None, :], cutoff_at(centres + first)[:, None], order=2)
-            loss = np.sqrt(np.sum(g ** 2 * pink, axis=1, keepdims=True) / np.sum(pink))
-            return g / np.sqrt(np.maximum(loss, 1e-6))
-        sweep(part, gains, sr=rate)
-        env = np.interp(np.arange(lo, hi) / rate, frame_times, loud)
-        out[lo:hi] = part[lo - first:hi - first] * (preview.BED * (0.04 + 0.96 * env))[:, None]
-
-    c = replace(base, rng=preview._seed_words("auto", text, int(seed), "cuts"))
-    for i in np.flatnonzero(is_cut):
-        at = round(i / fps * rate)
-        if at >= n:
-            continue
-        before = brightness[i - 1] if i > 0 else brightness[i]
-        whoosh = brightness[i] > before + 8
-        lo, x = preview._cut_sound(c, n, at, whoosh,
-                                   float(cutoff_at(np.array([min(at, n - 1)]))[0]))
-        bed_level = preview.BED * (0.04 + 0.96 * float(np.interp(at / rate, frame_times, loud)))
-        x *= np.clip(5.0 * bed_level, 0.15, 0.8)
-        out[lo:lo + x.shape[0]] += x
-    return preview._soft_ceiling(out)
+    return preview.shape_auto(bed, motion_values, brightness, cuts, fps, words, seed, rate)

@@ -31,6 +31,19 @@ KINDS = ("stable_audio", "audioldm2", "audioldm")
 RATE = 16000
 
 
+
+def _spectrogram_parts():
+    """The scheduler and the one-channel (mel spectrogram) VAE the AudioLDM kinds share."""
+    from diffusers import AutoencoderKL, DDIMScheduler
+
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                              clip_sample=False, set_alpha_to_one=False, steps_offset=1)
+    vae = AutoencoderKL(block_out_channels=[8, 16], in_channels=1, out_channels=1,
+                        norm_num_groups=8, latent_channels=4,
+                        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+                        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"])
+    return scheduler, vae
+
 def build(folder: Path, kind: str = "stable_audio") -> Path:
     """Write a tiny random `kind` pipeline (see KINDS) into `folder`; return `folder`."""
     if kind not in KINDS:
@@ -115,8 +128,6 @@ def _audioldm2(folder: Path):
         AudioLDM2Pipeline,
         AudioLDM2ProjectionModel,
         AudioLDM2UNet2DConditionModel,
-        AutoencoderKL,
-        DDIMScheduler,
     )
     from transformers import (
         ClapAudioConfig,
@@ -132,12 +143,7 @@ def _audioldm2(folder: Path):
         block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=8, sample_size=32,
         in_channels=4, out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=(8, 16))
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                              clip_sample=False, set_alpha_to_one=False)
-    vae = AutoencoderKL(block_out_channels=[8, 16], in_channels=1, out_channels=1,
-                        norm_num_groups=8, latent_channels=4,
-                        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
-                        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"])
+    scheduler, vae = _spectrogram_parts()
     with tempfile.TemporaryDirectory() as scratch:
         tokenizer, vocab = _roberta_tokenizer(Path(scratch))
     text_config = ClapTextConfig(bos_token_id=0, eos_token_id=2, hidden_size=8,
@@ -183,7 +189,7 @@ def _vocoder():
 def _audioldm(folder: Path):
     import tempfile
 
-    from diffusers import AudioLDMPipeline, AutoencoderKL, DDIMScheduler, UNet2DConditionModel
+    from diffusers import AudioLDMPipeline, UNet2DConditionModel
     from transformers import ClapTextConfig, ClapTextModelWithProjection
 
     unet = UNet2DConditionModel(
@@ -192,12 +198,7 @@ def _audioldm(folder: Path):
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=(8, 16),
         class_embed_type="simple_projection", projection_class_embeddings_input_dim=8,
         class_embeddings_concat=True)
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                              clip_sample=False, set_alpha_to_one=False)
-    vae = AutoencoderKL(block_out_channels=[8, 16], in_channels=1, out_channels=1,
-                        norm_num_groups=8, latent_channels=4,
-                        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
-                        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"])
+    scheduler, vae = _spectrogram_parts()
     with tempfile.TemporaryDirectory() as scratch:
         tokenizer, vocab = _roberta_tokenizer(Path(scratch))
     text_encoder = ClapTextModelWithProjection(ClapTextConfig(

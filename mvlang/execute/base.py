@@ -60,13 +60,7 @@ def run_one(task: Task, store_root: str, runner: Runner) -> tuple[str, float, st
     started = time.perf_counter()
     out = store.tmp()
     try:
-        inputs = []
-        for role, key in task.inputs:
-            entry = store.get(key, verify=False)
-            if entry is None:
-                raise TaskError(f"input `{role}` ({key[:12]}) is missing from the cache")
-            inputs.append((role, entry.path))
-        runner(task, inputs, out)
+        runner(task, _inputs(store, task), out)
         seconds = time.perf_counter() - started
         store.commit(task.key, out, {"kind": task.kind, "label": task.label,
                                      "seconds": round(seconds, 3)})
@@ -76,6 +70,17 @@ def run_one(task: Task, store_root: str, runner: Runner) -> tuple[str, float, st
         message = str(error) if isinstance(error, TaskError) else \
             f"{type(error).__name__}: {error}"
         return "failed", time.perf_counter() - started, message, traceback.format_exc()
+
+
+def _inputs(store: Store, task: Task) -> list[tuple[str, Path]]:
+    """The entry folders of a task's inputs, in its order: [(role, folder)]."""
+    found = []
+    for role, key in task.inputs:
+        entry = store.get(key, verify=False)
+        if entry is None:
+            raise TaskError(f"input `{role}` ({key[:12]}) is missing from the cache")
+        found.append((role, entry.path))
+    return found
 
 
 def run_many(tasks: Sequence[Task], store_root: str, runner: Runner) -> list[tuple]:
@@ -90,16 +95,7 @@ def run_many(tasks: Sequence[Task], store_root: str, runner: Runner) -> list[tup
     started = time.perf_counter()
     outs = [store.tmp() for _ in tasks]
     try:
-        inputs = []
-        for task in tasks:
-            found = []
-            for role, key in task.inputs:
-                entry = store.get(key, verify=False)
-                if entry is None:
-                    raise TaskError(f"input `{role}` ({key[:12]}) is missing from the cache")
-                found.append((role, entry.path))
-            inputs.append(found)
-        batch(list(tasks), inputs, outs)
+        batch(list(tasks), [_inputs(store, task) for task in tasks], outs)
         seconds = (time.perf_counter() - started) / len(tasks)
         for task, out in zip(tasks, outs):
             store.commit(task.key, out, {"kind": task.kind, "label": task.label,
