@@ -11,7 +11,7 @@ copy of each model), and hands it same-shape keyframes together
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from mvlang.backends.runtime import fingerprint, model_local
@@ -43,6 +43,7 @@ class Models:
     """The configured model of each role, for a build with the diffusers backend."""
 
     by_role: dict
+    _params: dict = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, role: str) -> Model | None:
         return self.by_role.get(role)
@@ -50,6 +51,8 @@ class Models:
     def params(self, role: str) -> dict:
         """The key's part for `role`'s model: fingerprint, dtype and the options
         that change the output (device and batch do not)."""
+        if role in self._params:            # a folder is fingerprinted once per plan
+            return self._params[role]
         model = self.by_role[role]
         out = {"model": fingerprint(model.path), "dtype": model.option("dtype")}
         for name, default in DEFAULTS.get(role, {}).items():
@@ -61,6 +64,7 @@ class Models:
             from pathlib import Path
 
             out["ip_adapter"] = fingerprint(Path(model.option("ip_adapter")))
+        self._params[role] = out
         return out
 
     def local(self, role: str, **more) -> dict:
