@@ -38,6 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+def dtype_arg(dtype) -> dict:
+    from mvlang.backends.runtime import dtype_arg as arg
+
+    return arg(dtype)
+
+
 PROMPTS = ["a lighthouse at sunrise", "a neon city in the rain", "a meadow of poppies",
            "an old woman on a porch at dusk", "a glass deer in a snowy forest",
            "a train crossing a desert", "a koi pond under cherry blossoms",
@@ -48,8 +54,13 @@ def sd15_folders(root: Path, dtype) -> tuple[Path, Path]:
     """Stable Diffusion 1.5-sized text-to-image and inpainting folders with random
     weights (the published configs' shapes)."""
     import torch
-    from diffusers import (AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline,
-                           StableDiffusionPipeline, UNet2DConditionModel)
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        StableDiffusionInpaintPipeline,
+        StableDiffusionPipeline,
+        UNet2DConditionModel,
+    )
     from transformers import CLIPTextConfig, CLIPTextModel
 
     from mvlang.dev.tiny_common import clip_tokenizer, clip_vocab_size
@@ -129,10 +140,10 @@ def plain_loop(folder: Path, prompts, size, steps, device, dtype) -> tuple[float
     import torch
     from diffusers import StableDiffusionPipeline
 
-    pipe = StableDiffusionPipeline.from_pretrained(folder, torch_dtype=dtype,
-                                                   local_files_only=True).to(device)
+    pipe = StableDiffusionPipeline.from_pretrained(folder, local_files_only=True,
+                                                   **dtype_arg(dtype)).to(device)
     pipe.set_progress_bar_config(disable=True)
-    call = dict(num_inference_steps=steps, guidance_scale=7.5, height=size, width=size)
+    call = {"num_inference_steps": steps, "guidance_scale": 7.5, "height": size, "width": size}
     pipe(prompts[0], **call, generator=torch.Generator("cpu").manual_seed(0))   # warm-up
     sync(device)
     started = time.perf_counter()
@@ -199,13 +210,13 @@ def zoom_chains(text2img: Path, inpaint: Path, size, steps, device, dtype, dtype
     sync(device)
     ours = time.perf_counter() - started
 
-    pipe = StableDiffusionInpaintPipeline.from_pretrained(inpaint, torch_dtype=dtype,
-                                                          local_files_only=True).to(device)
+    pipe = StableDiffusionInpaintPipeline.from_pretrained(inpaint, local_files_only=True,
+                                                          **dtype_arg(dtype)).to(device)
     pipe.set_progress_bar_config(disable=True)
     mask = Image.fromarray(ring_mask(size, size, 2.0, 0.12, None))
     picture = Image.fromarray(inner)
-    call = dict(mask_image=mask, num_inference_steps=steps, guidance_scale=7.5, height=size,
-                width=size, output_type="pil")
+    call = {"mask_image": mask, "num_inference_steps": steps, "guidance_scale": 7.5, "height": size,
+                "width": size, "output_type": "pil"}
     pipe("warm-up", image=picture, **call)
     sync(device)
     started = time.perf_counter()

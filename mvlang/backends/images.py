@@ -49,8 +49,8 @@ class Request:
 def _load_text2img(model: Model, device: str, dtype):
     from diffusers import AutoPipelineForText2Image
 
-    pipe = AutoPipelineForText2Image.from_pretrained(model.path, torch_dtype=dtype,
-                                                     local_files_only=True)
+    pipe = AutoPipelineForText2Image.from_pretrained(model.path, local_files_only=True,
+                                                     **runtime.dtype_arg(dtype))
     adapter = model.option("ip_adapter")
     if adapter:
         folder = Path(adapter)
@@ -67,8 +67,8 @@ def _load_text2img(model: Model, device: str, dtype):
 def _load_inpaint(model: Model, device: str, dtype):
     from diffusers import AutoPipelineForInpainting
 
-    return _ready(AutoPipelineForInpainting.from_pretrained(model.path, torch_dtype=dtype,
-                                                            local_files_only=True), device)
+    return _ready(AutoPipelineForInpainting.from_pretrained(
+        model.path, local_files_only=True, **runtime.dtype_arg(dtype)), device)
 
 
 def _ready(pipe, device: str):

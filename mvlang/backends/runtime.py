@@ -106,6 +106,14 @@ def _quiet() -> None:
         module.disable_progress_bar()
 
 
+def dtype_arg(dtype) -> dict:
+    """The dtype keyword of diffusers' `from_pretrained`: `dtype` from 0.36 on (which
+    warns about `torch_dtype`), `torch_dtype` before."""
+    from diffusers.pipelines import pipeline_utils
+
+    return {"dtype" if hasattr(pipeline_utils, "_resolve_dtype") else "torch_dtype": dtype}
+
+
 def unload_all() -> None:
     """Forget every loaded model (tests that build many folders)."""
     _LOADED.clear()

@@ -97,7 +97,7 @@ def _loader(model: Model, device: str, dtype, kind: str):
         dlogging.set_verbosity_error()       # AudioLDM's "deprecated" notice, load reports
         try:
             pipe = DiffusionPipeline.from_pretrained(str(model.path), local_files_only=True,
-                                                     torch_dtype=dtype)
+                                                     **runtime.dtype_arg(dtype))
         except RuntimeError as error:        # weights that do not fit their configs
             raise ModelError(f"cannot load the `{model.role}` model from {model.path}: "
                              f"{error}") from error

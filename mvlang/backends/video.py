@@ -142,12 +142,9 @@ def _load(model: Model, device: str, dtype) -> _Loaded:
     name = pipeline_class(model)
     runtime.torch_module()
     import diffusers
-    from diffusers.pipelines import pipeline_utils
 
-    # diffusers >= 0.36 calls it `dtype` and warns about `torch_dtype`
-    key = "dtype" if hasattr(pipeline_utils, "_resolve_dtype") else "torch_dtype"
     pipe = diffusers.DiffusionPipeline.from_pretrained(model.path, local_files_only=True,
-                                                       **{key: dtype})
+                                                       **runtime.dtype_arg(dtype))
     pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     base = PROFILES[name]
