@@ -48,7 +48,8 @@ def _options(**kw):
     from mvlang.build import BuildOptions
 
     return BuildOptions(draft=kw["draft"], captions=kw["captions"], backend=kw["backend"],
-                        jobs=kw.get("jobs"), output=Path(kw["output"]) if kw.get("output") else None,
+                        jobs=kw.get("jobs"), ray=kw.get("ray"), ray_store=kw.get("ray_store"),
+                        output=Path(kw["output"]) if kw.get("output") else None,
                         cache_dir=Path(kw["cache_dir"]) if kw["cache_dir"] else None,
                         config=Path(kw["config_file"]) if kw["config_file"] else None,
                         allow_outside=kw["allow_outside"])
@@ -92,7 +93,16 @@ def _seconds(value: float) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Where to write the video (default: FILE.mp4 next to the script).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256),
-              help="Tasks run at once (default: the number of cores).")
+              help="Tasks run at once (default: the number of cores); with `--ray local`, "
+                   "the CPUs of the private Ray instance.")
+@click.option("--ray", "ray", metavar="local|auto|ADDRESS",
+              help="Run the tasks on Ray: `local` starts a private instance here, `auto` "
+                   "joins this machine's cluster, or a head's address (default: [execute] "
+                   "ray in mvlang.toml). Needs pip install \"mvlang[ray]\"; see "
+                   "docs/cluster.md.")
+@click.option("--ray-store", type=click.Choice(["shared", "driver"]),
+              help="Where Ray workers keep outputs: `shared` (every node sees the cache "
+                   "folder) or `driver` (sent back here; default off `local`).")
 @build_options
 @click.option("-v", "--verbose", is_flag=True, help="Print tracebacks of failed tasks.")
 def build(file: str, verbose: bool, colour: str, **kw) -> None:

@@ -10,6 +10,10 @@
     [build]
     backend = "preview"             # the default for `mvlang build`
 
+    [execute]
+    ray = "auto"                    # build on Ray: "local", "auto" or a head's address
+    store = "driver"                # "shared" (every node sees the cache) or "driver"
+
     [models.image]                  # one table per role: image, inpaint, video,
     path = "models/sd15"            # music, sfx, dream
     device = "cuda"                 # optional: device, dtype, steps, guidance, batch,
@@ -61,6 +65,8 @@ class Config:
     file: Path | None = None         # the mvlang.toml read, if any
     backend: str = "preview"         # [build] backend
     models: tuple[Model, ...] = ()   # [models.ROLE]
+    ray: str | None = None           # [execute] ray
+    store: str | None = None         # [execute] store
 
 
 def load_config(script_dir: Path, path: Path | None = None) -> Config:
@@ -89,8 +95,15 @@ def load_config(script_dir: Path, path: Path | None = None) -> Config:
     if backend not in ("preview", "diffusers"):
         raise ConfigError(f"{path}: [build] backend = {backend!r}: choose \"preview\" or "
                           "\"diffusers\"")
+    execute = data.get("execute", {})
+    ray, store = execute.get("ray"), execute.get("store")
+    if ray is not None and not isinstance(ray, str):
+        raise ConfigError(f"{path}: [execute] ray = {ray!r}: \"local\", \"auto\" or an address")
+    if store not in (None, "shared", "driver"):
+        raise ConfigError(f"{path}: [execute] store = {store!r}: choose \"shared\" or "
+                          "\"driver\"")
     return Config(root, root / cache, tracker, root / checkpoint if checkpoint else None, path,
-                  backend, _models(data.get("models", {}), root, path))
+                  backend, _models(data.get("models", {}), root, path), ray, store)
 
 
 def _models(table, root: Path, path: Path) -> tuple[Model, ...]:

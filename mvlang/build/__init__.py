@@ -35,6 +35,8 @@ class BuildOptions:
     config: Path | None = None
     allow_outside: bool = False
     generate_music: bool = True      # False (`mvlang plan`): never run MusicGen to plan
+    ray: str | None = None           # build on Ray: "local", "auto" or an address
+    ray_store: str | None = None     # "shared" or "driver" (see execute/ray_executor.py)
     models: object = None            # plan.generative.Models (set by prepare)
 
     def plan_options(self) -> Options:
@@ -92,13 +94,15 @@ def prepare(script: Path, options: BuildOptions = BuildOptions()) -> Prepared:
 
     script = Path(script)
     config: Config = load_config(script.parent, options.config)
-    if options.cache_dir is not None:
-        config = Config(config.root, Path(options.cache_dir), config.tracker, config.checkpoint,
-                        config.file, config.backend, config.models)
-    backend = options.backend or config.backend
     from dataclasses import replace
 
-    options = replace(options, backend=backend)
+    if options.cache_dir is not None:
+        config = replace(config, cache_dir=Path(options.cache_dir))
+    backend = options.backend or config.backend
+    options = replace(options, backend=backend, ray=options.ray or config.ray,
+                      ray_store=options.ray_store or config.store)
+    if options.ray:
+        executor_for(options)                # Ray installed? (E3014 before any work)
     notes: list[str] = []
     generated = None
     if backend == "diffusers":
@@ -264,6 +268,20 @@ def _real(path: Path) -> Path:
 
 
 # -- running -------------------------------------------------------------------
+def executor_for(options: BuildOptions):
+    """The local pool, or Ray when the build asks for it (`--ray`, `[execute] ray`)."""
+    from mvlang.execute.local import LocalExecutor
+
+    if not options.ray:
+        return LocalExecutor(options.jobs)
+    from mvlang.execute.ray_executor import RayMissing, executor_for as ray_executor
+
+    try:
+        return ray_executor(options.ray, options.jobs, options.ray_store)
+    except RayMissing as error:
+        raise BuildError("E3014", str(error), 'pip install "mvlang[ray]", or build without '
+                         "--ray (and without [execute] ray in mvlang.toml)") from error
+
 def to_run(prepared: Prepared) -> list[Task]:
     """The tasks this build must run. Cached inputs of those tasks are verified
     first; a corrupt entry is removed and joins the tasks to run."""
@@ -282,15 +300,13 @@ def build(script: Path, options: BuildOptions = BuildOptions(), executor=None,
           prepared: Prepared | None = None, needed: list[Task] | None = None) -> BuildResult:
     """Run what is not cached and publish the video. `needed`: `to_run(prepared)`
     when the caller has it already (its cached inputs are verified, once)."""
-    from mvlang.execute.local import LocalExecutor
-
     prepared = prepared or prepare(script, options)
     result = BuildResult(prepared)
     if not prepared.ok:
         return result
     store = prepared.store
     store.clean_stale()
-    executor = executor or LocalExecutor(options.jobs)
+    executor = executor or executor_for(prepared.options)
     for attempt in range(3):
         if attempt or needed is None:
             needed = to_run(prepared)

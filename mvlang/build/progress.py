@@ -44,6 +44,21 @@ class Rate:
         return f"{self.images / seconds:.2f} img/s"
 
 
+class Nodes:
+    """Work per machine, for builds on a Ray cluster: tasks done and their seconds."""
+
+    def __init__(self) -> None:
+        self.work: dict[str, list[float]] = {}
+
+    def add(self, event: Event) -> None:
+        if event.node and event.kind == "done":
+            self.work.setdefault(event.node, []).append(event.seconds)
+
+    def text(self) -> str:
+        return ", ".join(f"{node}: {len(s)} tasks, {sum(s):.1f} s"
+                         for node, s in sorted(self.work.items()))
+
+
 class LineLog:
     """One line per finished, failed or skipped task."""
 
@@ -52,22 +67,26 @@ class LineLog:
         self.stream = stream or sys.stderr
         self.verbose = verbose
         self.rate = Rate()
+        self.nodes = Nodes()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
-        pass
+        if self.nodes.work:
+            print(f"per node: {self.nodes.text()}", file=self.stream, flush=True)
 
     def __call__(self, event: Event) -> None:
         if event.kind == "start":
             return
         self.count += 1
         self.rate.add(event)
+        self.nodes.add(event)
         width = len(str(self.total))
         rate = self.rate.text() if images_of(event.task) else ""
         text = {"done": f"ran {event.task.label} ({event.seconds:.2f} s)"
-                        + (f" · {rate}" if rate else ""),
+                        + (f" · {rate}" if rate else "")
+                        + (f" on {event.node}" if event.node else ""),
                 "failed": f"FAILED {event.task.label}: {event.error}",
                 "skipped": f"skipped {event.task.label} (it needs {event.error})"}[event.kind]
         print(f"[{self.count:>{width}}/{self.total}] {text}", file=self.stream, flush=True)
@@ -104,6 +123,7 @@ class LiveBar:
                                           count=f"0/{self.total}")
         self.started = time.perf_counter()
         self.rate = Rate()
+        self.nodes = Nodes()
 
     def __enter__(self):
         self.progress.__enter__()
@@ -111,6 +131,8 @@ class LiveBar:
 
     def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
+        if self.nodes.work:
+            self.console.print(f"per node: {self.nodes.text()}")
 
     def __call__(self, event: Event) -> None:
         key = event.task.key
@@ -120,6 +142,7 @@ class LiveBar:
             self.running.pop(key, None)
             self.done += 1
             self.rate.add(event)
+            self.nodes.add(event)
             self.progress.advance(self.bar, self.costs.get(key, 0.01))
             if event.kind == "failed":
                 self.console.print(f"[red]failed[/red] {event.task.label}: {event.error}")
@@ -129,6 +152,9 @@ class LiveBar:
         text = ", ".join(labels[:3]) + (f" +{len(labels) - 3}" if len(labels) > 3 else "")
         if self.rate.text():
             text = f"[cyan]{self.rate.text()}[/cyan] {text}"
+        if len(self.nodes.work) > 1:
+            text = " ".join(f"[magenta]{node}[/magenta] {len(s)}"
+                            for node, s in sorted(self.nodes.work.items())) + " " + text
         self.progress.update(self.bar, description=text, count=f"{self.done}/{self.total}")
 
 

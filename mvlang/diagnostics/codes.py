@@ -332,6 +332,13 @@ backend needs torch, diffusers and transformers (`pip install
 "mvlang[gen]"`). The embedded `preview` backend renders every script
 without a GPU or weights.
 """),
+    "E3014": _page("Ray is not installed", """
+The build was asked to run on Ray (`--ray local|auto|ADDRESS`, or `[execute]
+ray` in `mvlang.toml`), and Ray is not installed here. Install the extra
+with `pip install "mvlang[ray]"` (on every machine of the cluster), or build
+without `--ray` to use the local process pool. docs/cluster.md says how to
+start a cluster and where its cache lives.
+"""),
     "W0001": _page("scene stretched by the next anchor", """
 The scene after this one is anchored later than this scene's written
 `length` ends, so this scene is stretched to meet it. Remove the `length` to

@@ -26,6 +26,7 @@ class Event:
     seconds: float = 0.0
     error: str = ""               # for "failed": the message; "skipped": which input failed
     detail: str = ""              # for "failed": the traceback
+    node: str = ""                # the machine that ran it (a Ray cluster's node)
 
 
 @dataclass
