@@ -18,3 +18,17 @@ def tiny_models(tmp_path_factory):
     from mvlang.dev.tiny import build
 
     return build(tmp_path_factory.mktemp("tiny-models"))
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tiny_models, tmp_path_factory):
+    """tests/test_gen_build.py's script, built with `--backend diffusers` on the tiny
+    models by the local executor: (script, BuildResult)."""
+    from test_gen_build import project
+
+    from mvlang.build import BuildOptions, build
+
+    script = project(tmp_path_factory.mktemp("gen") / "p", tiny_models)
+    result = build(script, BuildOptions(jobs=2))
+    assert result.ok, result.outcome
+    return script, result

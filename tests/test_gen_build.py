@@ -69,11 +69,8 @@ def project(folder: Path, tiny_models: dict, script: str = SCRIPT) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(tiny_models, tmp_path_factory):
-    script = project(tmp_path_factory.mktemp("gen") / "p", tiny_models)
-    result = build(script, BuildOptions(jobs=2))
-    assert result.ok, result.outcome
-    return script, result
+def built(tiny_build):
+    return tiny_build
 
 
 def test_every_generative_feature_builds_a_valid_video(built):

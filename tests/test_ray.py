@@ -72,6 +72,21 @@ def test_a_ray_build_has_the_local_builds_keys_and_output(ray_instance, local_bu
     assert again.ok and not again.ran                      # nothing cached runs again
 
 
+def test_a_generative_build_on_ray_equals_the_local_one(ray_instance, tiny_build, tmp_path):
+    """Model tasks run in Ray's lane actors (batched as at home) and draw exactly the
+    pictures and sounds the local GPU lane drew."""
+    script, local = tiny_build
+    copy = tmp_path / "p"
+    shutil.copytree(script.parent, copy, ignore=shutil.ignore_patterns(".mvlang", "*.mp4",
+                                                                       "*.lock"))
+    result = build(copy / script.name, BuildOptions(jobs=2),
+                   executor=RayExecutor("local", 2, "driver"))
+    assert result.ok, result.outcome
+    assert result.prepared.graph.root == local.prepared.graph.root
+    assert digests(result.output) == digests(local.output)
+    assert np.array_equal(decode_audio(result.output)[0], decode_audio(local.output)[0])
+
+
 def _ray_workers_running_a_task() -> list[int]:
     """Ray worker processes while they run `work` (their title is `ray::work`)."""
     pids = []

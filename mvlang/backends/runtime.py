@@ -3,6 +3,11 @@ model loaded once per process and kept there, its device, dtype and options,
 seeded noise that does not depend on the device, and a fingerprint that keys
 what a model makes.
 
+Generated pictures and sounds are reproducible on one machine and device
+whoever runs the task (the pool, the GPU lane, a Ray worker): the noise comes
+from the seed, torch's CPU thread count from the machine. On other hardware
+they can differ in the last bits of the arithmetic, as with any float code.
+
 Nothing here imports torch at module level: `mvlang check`, `fmt`, the language
 server and a cached rebuild never load it. Every generative task goes through
 `torch_module()` first, which makes torch quiet on small CPUs (OpenMP waits
@@ -40,10 +45,20 @@ def torch_module():
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import torch
 
-    threads = os.environ.get("MVLANG_TORCH_THREADS")
-    if threads and torch.get_num_threads() != int(threads):
-        torch.set_num_threads(int(threads))
+    threads = int(os.environ.get("MVLANG_TORCH_THREADS") or _cores())
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     return torch
+
+
+def _cores() -> int:
+    """The CPU threads torch uses: fixed by the machine, not by who started the
+    process (Ray sets OMP_NUM_THREADS=1 in its workers; a CPU's sums depend on how
+    they are split, so a local build and a Ray build would draw other pictures)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def device_of(model: Model) -> str:
