@@ -24,10 +24,11 @@ DEFAULTS = {"image": {"steps": 30, "guidance": Fraction(15, 2)},
             "sfx": {"steps": 50, "guidance": Fraction(7, 2)},
             "dream": {"steps": 10}}
 
-# Seconds of an H100 per unit of work at the defaults (measured where noted in
-# bench/README.md; the rest are estimates): one UNet step of one 512x512 image
-# with guidance, one second of MusicGen-small, one second of text-to-audio at
-# its default steps, one dreamed 720p frame, one generated video frame.
+# Seconds of an H100 per unit of work, estimated from published figures (not
+# measured here yet: see bench/README.md): one guided SD 1.5 UNet step of one
+# 512x512 image, one second of MusicGen-small, one second of text-to-audio at
+# its default steps, one dreamed 720p frame, one frame of an LTX-Video-class
+# clip at 30 steps (CogVideoX-5B is about 25 times slower).
 GPU_SECONDS = {"image_step": 0.012, "music_second": 0.6, "sfx_second": 0.15,
                "dream_frame": 0.05, "video_frame_step": 0.08}
 
@@ -81,9 +82,9 @@ def gpu_seconds(task) -> float:
     kind = task.kind
     if "model" not in p and kind not in ("segment", "transition", "zoom"):
         return 0.0
-    if kind == "keyframe":
-        area = p["width"] * p["height"] / (512 * 512)
-        return GPU_SECONDS["image_step"] * int(p.get("steps", 30)) * min(area, 1.5)
+    if kind == "keyframe":          # drawn at the model's native area, then resized
+        area = (int(p.get("size") or 512) / 512) ** 2
+        return GPU_SECONDS["image_step"] * int(p.get("steps", 30)) * area
     if kind == "zoom":
         if "image" not in p:
             return 0.0
