@@ -87,3 +87,21 @@ def test_bad_model_settings_are_clear_errors(tmp_path, text, words):
     (tmp_path / "mvlang.toml").write_text(text)
     with pytest.raises(ConfigError, match=words):
         load_config(tmp_path)
+
+
+def test_the_execute_table_names_ray_and_the_store(tmp_path):
+    (tmp_path / "mvlang.toml").write_text(
+        '[execute]\nray = "head-host:6379"\nstore = "shared"\n'
+        '[models.image]\npath = "m"\nip_adapter = "adapters/ip"\nsize = 768\n')
+    config = load_config(tmp_path)
+    assert config.ray == "head-host:6379" and config.store == "shared"
+    image = config.models[0]
+    assert image.option("ip_adapter") == str(tmp_path / "adapters/ip")   # relative to the file
+    assert image.option("size") == 768
+    assert load_config(tmp_path.parent).ray is None
+    (tmp_path / "mvlang.toml").write_text('[execute]\nstore = "nfs"\n')
+    with pytest.raises(ConfigError, match="shared"):
+        load_config(tmp_path)
+    (tmp_path / "mvlang.toml").write_text('[execute]\nray = 3\n')
+    with pytest.raises(ConfigError, match="local"):
+        load_config(tmp_path)
