@@ -274,7 +274,8 @@ def executor_for(options: BuildOptions):
 
     if not options.ray:
         return LocalExecutor(options.jobs)
-    from mvlang.execute.ray_executor import RayMissing, executor_for as ray_executor
+    from mvlang.execute.ray_executor import RayMissing
+    from mvlang.execute.ray_executor import executor_for as ray_executor
 
     try:
         return ray_executor(options.ray, options.jobs, options.ray_store)
