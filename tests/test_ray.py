@@ -148,3 +148,31 @@ def test_without_ray_the_flag_says_how_to_install_it(local_build):
     assert run.returncode == 1
     assert "E3014" in run.stderr and 'pip install "mvlang[ray]"' in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_in_driver_mode_a_worker_needs_none_of_the_drivers_files(local_build, tmp_path):
+    """A worker that sees neither the cache nor the project: the mix gets its
+    input entries and the song's bytes sent along, and sends back exactly the
+    local build's output."""
+    from mvlang.build.tasks import run_task
+    from mvlang.execute.ray_executor import _collect, _project_files, work
+
+    _, local, _, _ = local_build
+    graph, store = local.prepared.graph, local.prepared.store
+    mix = graph[graph.outputs["audio"]]
+    inputs = _collect(store, [key for _, key in mix.inputs])
+    project = _project_files([mix])
+    assert list(project) == [mix.local["path"]]
+    song = Path(mix.local["path"])
+    hidden = song.with_name("elsewhere.wav")
+    song.rename(hidden)
+    try:
+        results, files, node = work([mix], None, inputs, run_task, project)
+    finally:
+        hidden.rename(song)
+    assert results[0][0] == "done", results
+    ours = store.get(mix.key).path
+    assert set(files[mix.key]) == {p.name for p in ours.iterdir() if p.name != "manifest.json"}
+    for name, data in files[mix.key].items():
+        assert data == (ours / name).read_bytes()
+    assert node == socket.gethostname()

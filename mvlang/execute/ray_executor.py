@@ -83,14 +83,45 @@ def _collect(store: Store, keys: Sequence[str]) -> dict[str, dict[str, bytes]]:
     return out
 
 
+# paths on the driver's machine that tasks read (the song, images, footage, refs)
+LOCAL_FILES = ("path", "footage_still", "footage_a", "footage_b", "ref")
+
+
+def _project_files(tasks: list[Task]) -> dict[str, bytes]:
+    out = {}
+    for task in tasks:
+        for name in LOCAL_FILES:
+            path = task.local.get(name)
+            if isinstance(path, str) and Path(path).is_file() and path not in out:
+                out[path] = Path(path).read_bytes()
+    return out
+
+
+def _relocated(tasks: list[Task], project: dict[str, bytes], folder: Path) -> list[Task]:
+    """The tasks with their project files written under `folder` on this worker."""
+    from dataclasses import replace
+
+    moved = {}
+    for index, (path, data) in enumerate(project.items()):
+        target = folder / f"{index}-{Path(path).name}"
+        target.write_bytes(data)
+        moved[path] = str(target)
+    return [replace(t, local={k: moved.get(v, v) if isinstance(v, str) else v
+                              for k, v in t.local.items()}) for t in tasks]
+
+
 def work(tasks: list[Task], store_root: str | None, files: dict | None,
-         runner: Runner) -> tuple[list[tuple], dict, str]:
+         runner: Runner, project: dict | None = None) -> tuple[list[tuple], dict, str]:
     """Run a batch of tasks (one, or one batch group) on this worker: (results,
-    output files for the driver to commit (driver mode) or {}, this node)."""
+    output files for the driver to commit (driver mode) or {}, this node). In
+    driver mode, `files` are the inputs' entries and `project` the files the
+    tasks read from the project (the song, images, footage), sent along."""
     if store_root is not None:
         return run_many(tasks, store_root, runner), {}, _node()
     store = _materialise(files or {})
     try:
+        if project:
+            tasks = _relocated(tasks, project, store.tmp())
         results = run_many(tasks, str(store.root), runner)
         return results, _collect(store, [t.key for t in tasks]), _node()
     finally:
@@ -100,8 +131,8 @@ def work(tasks: list[Task], store_root: str | None, files: dict | None,
 class Lane:
     """A long-lived worker for model tasks: models loaded here stay loaded."""
 
-    def run(self, tasks, store_root, files, runner):
-        return work(tasks, store_root, files, runner)
+    def run(self, tasks, store_root, files, runner, project=None):
+        return work(tasks, store_root, files, runner, project)
 
     def pid(self) -> int:
         return os.getpid()
@@ -234,8 +265,9 @@ class RayExecutor:
                     keys = take_batch(key)
                     for k in keys:
                         on_event(Event("start", todo[k]))
-                    ref = lanes[index].run.remote([todo[k] for k in keys], shared,
-                                                  payload(keys), runner)
+                    batch = [todo[k] for k in keys]
+                    ref = lanes[index].run.remote(batch, shared, payload(keys), runner,
+                                                  None if shared else _project_files(batch))
                     busy[index] = ref
                     lane_backend[index] = backend
                     running[ref] = (keys, index)
@@ -245,7 +277,8 @@ class RayExecutor:
                         break
                     ready.remove(key)
                     on_event(Event("start", todo[key]))
-                    ref = remote.remote([todo[key]], shared, payload([key]), runner)
+                    ref = remote.remote([todo[key]], shared, payload([key]), runner,
+                                        None if shared else _project_files([todo[key]]))
                     running[ref] = ([key], None)
                     cpu_running += 1
                 if not running:
