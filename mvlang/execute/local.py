@@ -78,52 +78,12 @@ class LocalExecutor:
 
     def run(self, tasks: Sequence[Task], store: Store, runner: Runner,
             on_event: Callable[[Event], None]) -> Outcome:
-        outcome = Outcome()
-        todo = {t.key: t for t in tasks}
-        waiting = {t.key: {k for _, k in t.inputs if k in todo} for t in tasks}
-        readers: dict[str, list[str]] = {k: [] for k in todo}
-        for t in tasks:
-            for _, k in t.inputs:
-                if k in todo:
-                    readers[k].append(t.key)
-        order = _priorities(tasks, readers)
-        ready = sorted((k for k in todo if not waiting[k]), key=order.__getitem__)
-
-        def finish(key: str, status: str, seconds: float, message: str, detail: str) -> None:
-            task = todo[key]
-            if status == "done":
-                outcome.done.append(key)
-                on_event(Event("done", task, seconds))
-                for reader in readers[key]:
-                    waiting[reader].discard(key)
-                    if not waiting[reader]:
-                        ready.append(reader)
-                ready.sort(key=order.__getitem__)
-                return
-            event = Event("failed", task, seconds, message, detail)
-            outcome.failed[key] = event
-            on_event(event)
-            stack = list(readers[key])
-            while stack:
-                reader = stack.pop()
-                if reader in outcome.skipped:
-                    continue
-                outcome.skipped.append(reader)
-                on_event(Event("skipped", todo[reader], error=task.label or task.kind))
-                stack.extend(readers[reader])
-
+        queue = Queue(tasks, on_event)
+        outcome, todo, ready, finish = queue.outcome, queue.todo, queue.ready, queue.finish
         root = str(store.root)
 
         def take_batch() -> list[str]:
-            """The first ready lane task and the ready tasks of its batch group."""
-            first = next(k for k in ready if _lane(todo[k]))
-            group = todo[first].local.get("batch")
-            size = _batch_size(todo[first])
-            keys = [first] + ([k for k in ready if k != first and group
-                               and todo[k].local.get("batch") == group][:size - 1])
-            for k in keys:
-                ready.remove(k)
-            return keys
+            return queue.take_batch(next(k for k in ready if _lane(todo[k])))
 
         if self.jobs == 1:
             try:
@@ -206,6 +166,61 @@ class LocalExecutor:
             if lane is not None:
                 lane.shutdown(wait=True)
         return outcome
+
+
+class Queue:
+    """The ready queue both executors share: which tasks wait on which, the order
+    ready ones start in (longest chain of work after them first), what a finished
+    or failed task releases or skips, and batch groups."""
+
+    def __init__(self, tasks: Sequence[Task], on_event: Callable[[Event], None]):
+        self.outcome = Outcome()
+        self.on_event = on_event
+        self.todo = {t.key: t for t in tasks}
+        self.waiting = {t.key: {k for _, k in t.inputs if k in self.todo} for t in tasks}
+        self.readers: dict[str, list[str]] = {k: [] for k in self.todo}
+        for t in tasks:
+            for _, k in t.inputs:
+                if k in self.todo:
+                    self.readers[k].append(t.key)
+        self.order = _priorities(tasks, self.readers)
+        self.ready = sorted((k for k in self.todo if not self.waiting[k]),
+                            key=self.order.__getitem__)
+
+    def finish(self, key: str, status: str, seconds: float, message: str, detail: str,
+               node: str = "") -> None:
+        task, outcome = self.todo[key], self.outcome
+        if status == "done":
+            outcome.done.append(key)
+            self.on_event(Event("done", task, seconds, node=node))
+            for reader in self.readers[key]:
+                self.waiting[reader].discard(key)
+                if not self.waiting[reader]:
+                    self.ready.append(reader)
+            self.ready.sort(key=self.order.__getitem__)
+            return
+        event = Event("failed", task, seconds, message, detail, node=node)
+        outcome.failed[key] = event
+        self.on_event(event)
+        stack = list(self.readers[key])
+        while stack:
+            reader = stack.pop()
+            if reader in outcome.skipped:
+                continue
+            outcome.skipped.append(reader)
+            self.on_event(Event("skipped", self.todo[reader], error=task.label or task.kind))
+            stack.extend(self.readers[reader])
+
+    def take_batch(self, first: str) -> list[str]:
+        """`first` and the ready tasks of its batch group, up to its model's batch
+        size, taken off the ready list."""
+        group = self.todo[first].local.get("batch")
+        keys = [first] + [k for k in self.ready if k != first and group
+                          and self.todo[k].local.get("batch") == group][
+                              :_batch_size(self.todo[first]) - 1]
+        for k in keys:
+            self.ready.remove(k)
+        return keys
 
 
 def _lane(task: Task) -> bool:

@@ -174,18 +174,10 @@ class RayExecutor:
                 ray.shutdown()
 
     def _run(self, ray, tasks, store: Store, runner, on_event) -> Outcome:
-        outcome = Outcome()
-        todo = {t.key: t for t in tasks}
-        waiting = {t.key: {k for _, k in t.inputs if k in todo} for t in tasks}
-        readers: dict[str, list[str]] = {k: [] for k in todo}
-        for t in tasks:
-            for _, k in t.inputs:
-                if k in todo:
-                    readers[k].append(t.key)
-        from mvlang.execute.local import _batch_size, _lane, _priorities
+        from mvlang.execute.local import Queue, _lane
 
-        order = _priorities(tasks, readers)
-        ready = sorted((k for k in todo if not waiting[k]), key=order.__getitem__)
+        queue = Queue(tasks, on_event)
+        outcome, todo, ready, finish = queue.outcome, queue.todo, queue.ready, queue.finish
         resources = ray.cluster_resources()
         cpus = max(1, int(resources.get("CPU", 1)))
         gpus = int(resources.get("GPU", 0))
@@ -210,39 +202,6 @@ class RayExecutor:
                                     if p.is_file() and p.name != "manifest.json"}
             return files
 
-        def finish(key: str, status: str, seconds: float, message: str, detail: str,
-                   node: str = "") -> None:
-            task = todo[key]
-            if status == "done":
-                outcome.done.append(key)
-                on_event(Event("done", task, seconds, node=node))
-                for reader in readers[key]:
-                    waiting[reader].discard(key)
-                    if not waiting[reader]:
-                        ready.append(reader)
-                ready.sort(key=order.__getitem__)
-                return
-            event = Event("failed", task, seconds, message, detail, node=node)
-            outcome.failed[key] = event
-            on_event(event)
-            stack = list(readers[key])
-            while stack:
-                reader = stack.pop()
-                if reader in outcome.skipped:
-                    continue
-                outcome.skipped.append(reader)
-                on_event(Event("skipped", todo[reader], error=task.label or task.kind))
-                stack.extend(readers[reader])
-
-        def take_batch(first: str) -> list[str]:
-            group = todo[first].local.get("batch")
-            keys = [first] + [k for k in ready if k != first and group
-                              and todo[k].local.get("batch") == group][:_batch_size(
-                                  todo[first]) - 1]
-            for k in keys:
-                ready.remove(k)
-            return keys
-
         def free_lane(backend: str) -> int | None:
             idle = [i for i in range(max(1, gpus)) if i not in busy]
             if not idle:
@@ -262,7 +221,7 @@ class RayExecutor:
                     index = free_lane(backend)
                     if index is None:
                         break
-                    keys = take_batch(key)
+                    keys = queue.take_batch(key)
                     for k in keys:
                         on_event(Event("start", todo[k]))
                     batch = [todo[k] for k in keys]
