@@ -32,3 +32,15 @@ def tiny_build(tiny_models, tmp_path_factory):
     result = build(script, BuildOptions(jobs=2))
     assert result.ok, result.outcome
     return script, result
+
+
+def cli_without(module: str, *args: str):
+    """`mvlang ARGS` in a fresh Python where importing `module` fails, as on a
+    machine without it installed: the finished process."""
+    import subprocess
+    import sys
+
+    code = (f"import sys; sys.modules[{module!r}] = None\n"
+            "from mvlang.cli import main\nmain(sys.argv[1:])\n")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                          text=True, timeout=120, check=False)

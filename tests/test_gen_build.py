@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import cli_without
 from PIL import Image
 
 from mvlang import cli
@@ -193,10 +194,7 @@ def test_tiny_models_command_writes_folders_and_a_config(tmp_path):
 
 def test_without_the_generation_stack_the_backend_says_how_to_install_it(built):
     script, _ = built
-    code = ("import sys; sys.modules['diffusers'] = None\n"
-            "from mvlang.cli import main\nmain(['build', sys.argv[1]])\n")
-    run = subprocess.run([sys.executable, "-c", code, str(script)], capture_output=True,
-                         text=True, timeout=120, check=False)
+    run = cli_without("diffusers", "build", str(script))
     assert run.returncode == 1
     assert "E3013" in run.stderr and 'pip install "mvlang[gen]"' in run.stderr
     assert "diffusers" in run.stderr and "Traceback" not in run.stderr

@@ -7,14 +7,13 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli_without
 from test_build import write_project
 
 from mvlang.build import BuildOptions, build
@@ -141,10 +140,7 @@ def test_a_worker_killed_mid_task_is_retried_and_the_build_finishes(ray_instance
 
 def test_without_ray_the_flag_says_how_to_install_it(local_build):
     script = local_build[0]
-    code = ("import sys; sys.modules['ray'] = None\n"
-            "from mvlang.cli import main\nmain(['build', sys.argv[1], '--ray', 'local'])\n")
-    run = subprocess.run([sys.executable, "-c", code, str(script)], capture_output=True,
-                         text=True, timeout=120, check=False)
+    run = cli_without("ray", "build", str(script), "--ray", "local")
     assert run.returncode == 1
     assert "E3014" in run.stderr and 'pip install "mvlang[ray]"' in run.stderr
     assert "Traceback" not in run.stderr
