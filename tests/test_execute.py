@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -173,3 +176,26 @@ def test_run_one_reports_instead_of_raising(tmp_path):
     task = Task("fake", {"label": "y"}, inputs=(("in", "ff" * 32),), label="y")
     status, _, message, _ = run_one(task, str(tmp_path), fake_runner)
     assert status == "failed" and "missing from the cache" in message
+
+
+def test_a_dead_builds_folder_is_stale_even_when_its_pid_lives_again(tmp_path):
+    """A killed build's pid can come back as another process (a long-running
+    machine reuses pids), or linger as a zombie: neither keeps its folder."""
+    store = Store(tmp_path)
+    old = store.tmp_root / "0-old"
+    old.mkdir(parents=True)
+    os.utime(old, (time.time() - 3600, time.time() - 3600))   # made an hour ago
+    newcomer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        reused = old.rename(store.tmp_root / f"{newcomer.pid}-old")
+        time.sleep(0.5)                                   # the second one has exited
+        dead = store.tmp_root / f"{zombie.pid}-z"
+        dead.mkdir()
+        mine = store.tmp()
+        assert store.clean_stale() == 2
+        assert not reused.exists() and not dead.exists() and mine.exists()
+    finally:
+        newcomer.kill()
+        newcomer.wait()
+        zombie.wait()

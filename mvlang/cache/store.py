@@ -201,7 +201,11 @@ class Store:
             return 0
         for folder in self.tmp_root.iterdir():
             pid = folder.name.split("-", 1)[0]
-            if pid.isdigit() and _alive(int(pid)):
+            try:
+                made = folder.stat().st_mtime
+            except OSError:
+                continue
+            if pid.isdigit() and _alive(int(pid), made):
                 continue
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
@@ -227,14 +231,33 @@ class Store:
         return count, size
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, since: float | None = None) -> bool:
+    """Whether the process that made a folder at `since` still runs: not when
+    the pid is gone, a zombie (killed, not yet reaped), or a newer process that
+    got the same pid (Linux tells both from /proc; elsewhere, the pid alone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:       # it exists, and belongs to someone else
+        pass
+    started = _started(pid)
+    if started is None:
         return True
-    return True
+    state, at = started
+    return state != "Z" and (since is None or at <= since + 1.0)
+
+
+def _started(pid: int) -> tuple[str, float] | None:
+    """(state, start time in seconds since the epoch) of a process, from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        boot = next(float(line.split()[1]) for line in
+                    Path("/proc/stat").read_text().splitlines() if line.startswith("btime"))
+        return fields[0], boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 def _tree_size(path: Path) -> int:
