@@ -38,12 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-def dtype_arg(dtype) -> dict:
-    from mvlang.backends.runtime import dtype_arg as arg
-
-    return arg(dtype)
-
-
 PROMPTS = ["a lighthouse at sunrise", "a neon city in the rain", "a meadow of poppies",
            "an old woman on a porch at dusk", "a glass deer in a snowy forest",
            "a train crossing a desert", "a koi pond under cherry blossoms",
@@ -140,6 +134,8 @@ def plain_loop(folder: Path, prompts, size, steps, device, dtype) -> tuple[float
     import torch
     from diffusers import StableDiffusionPipeline
 
+    from mvlang.backends.runtime import dtype_arg
+
     pipe = StableDiffusionPipeline.from_pretrained(folder, local_files_only=True,
                                                    **dtype_arg(dtype)).to(device)
     pipe.set_progress_bar_config(disable=True)
@@ -194,6 +190,7 @@ def zoom_chains(text2img: Path, inpaint: Path, size, steps, device, dtype, dtype
     from PIL import Image
 
     from mvlang.backends.images import outpaint_chain, ring_mask
+    from mvlang.backends.runtime import dtype_arg
     from mvlang.config import Model
 
     options = (("device", device), ("dtype", dtype_name), ("steps", steps), ("guidance", 7.5))

@@ -1627,7 +1627,7 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
     drone). The level is absolute, not normalised: about -16.5 dBFS RMS at full motion, the
     peaks rounded off under -1 dBFS.
     """
-    motion, brightness, cuts, n = scene_features(features, fps, rate)
+    motion, brightness, cuts, n = checked_features(features, fps, rate)
     if n == 0:
         return np.zeros((0, 2), dtype=np.float32)
     tokens = _tokens(words or "")
@@ -1650,7 +1650,7 @@ def auto(features: dict[str, np.ndarray], fps: float, words: str, seed: int,
     return shape_auto(bed, motion, brightness, cuts, fps, words, seed, rate, crickets)
 
 
-def scene_features(features: dict, fps: float, rate: int):
+def checked_features(features: dict, fps: float, rate: int):
     """`sfx auto`'s per-frame features checked: (motion, brightness, cuts, samples)."""
     motion = np.asarray(features.get("motion", ()), dtype=float).ravel()
     frames = motion.size

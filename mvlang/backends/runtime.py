@@ -18,7 +18,6 @@ offline: models come from local folders only.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -55,10 +54,9 @@ def _cores() -> int:
     """The CPU threads torch uses: fixed by the machine, not by who started the
     process (Ray sets OMP_NUM_THREADS=1 in its workers; a CPU's sums depend on how
     they are split, so a local build and a Ray build would draw other pictures)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from mvlang.execute.local import default_jobs
+
+    return default_jobs()
 
 
 def device_of(model: Model) -> str:
@@ -169,16 +167,6 @@ def fingerprint(path: Path) -> str:
     return h.hexdigest()[:32]
 
 
-def model_params(model: Model, **defaults) -> dict:
-    """The part of a task's key that the model decides: its fingerprint and the
-    options that change the output (dtype, steps, guidance). `device` and `batch`
-    are left out: moving a build to another GPU keeps its cache."""
-    out = {"model": fingerprint(model.path), "dtype": model.option("dtype")}
-    for name, value in defaults.items():
-        out[name] = model.option(name, value)
-    return out
-
-
 def model_local(model: Model) -> dict:
     """How a worker finds the model again (`task.local["model"]`)."""
     return {"role": model.role, "path": str(model.path), "options": dict(model.options)}
@@ -187,6 +175,3 @@ def model_local(model: Model) -> dict:
 def model_from(local: dict) -> Model:
     return Model(local["role"], Path(local["path"]), tuple(sorted(local["options"].items())))
 
-
-def to_json(value) -> str:
-    return json.dumps(value, sort_keys=True)

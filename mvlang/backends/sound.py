@@ -360,7 +360,7 @@ def auto(model: Model, features: dict, fps: float, words: str, seed: int, rate: 
     `motion` is the scene's `motion "..."` text and `effects` its effect names; both only
     change the prompt (see `auto_prompt`)."""
     preview = _preview()
-    motion_values, brightness, cuts, n = preview.scene_features(features, fps, rate)
+    motion_values, brightness, cuts, n = preview.checked_features(features, fps, rate)
     if n == 0:
         return np.zeros((0, 2), dtype=np.float32)
     bed = _texture(model, auto_prompt(words, motion, effects), n, seed, rate)

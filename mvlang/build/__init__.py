@@ -423,7 +423,8 @@ def lock_data(prepared: Prepared) -> dict:
                   "tracker": getattr(analysis, "tracker", None),
                   "tempo": f"{analysis.tempo:.3f}",
                   **({"requested_tempo": f"{requested_tempo(program):.3f}"}
-                     if hasattr(audio, "prompt") else {}),
+                     if prepared.options.plan_options().model("music") is not None
+                     and hasattr(audio, "prompt") else {}),
                   "meter": f"{grid.beats_per_bar}/{grid.beat_unit}",
                   "first_downbeat": seconds(grid.beats[grid.first_downbeat]),
                   "beats": [seconds(b) for b in grid.beats]},

@@ -30,7 +30,6 @@ half an entry, and nothing already cached runs again.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import tempfile
@@ -133,9 +132,6 @@ class Lane:
 
     def run(self, tasks, store_root, files, runner, project=None):
         return work(tasks, store_root, files, runner, project)
-
-    def pid(self) -> int:
-        return os.getpid()
 
 
 # -- the driver ---------------------------------------------------------------------
